@@ -1,0 +1,37 @@
+"""The driver protocols: the only surface sessions use to reach a database."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Protocol, runtime_checkable
+
+from runic.ogm.driver.dialect import Dialect
+from runic.ogm.driver.records import QueryResult
+
+
+@runtime_checkable
+class GraphDriver(Protocol):
+    """A blocking connection to one graph."""
+
+    dialect: Dialect
+
+    def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        """Run one query; read-only queries may go to a read path or replica."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncGraphDriver(Protocol):
+    """A non-blocking connection to one graph."""
+
+    dialect: Dialect
+
+    async def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult: ...
+
+    async def close(self) -> None: ...

@@ -1,0 +1,60 @@
+"""Every exception runic raises. All derive from :class:`RunicError`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class RunicError(Exception):
+    """Base class of every runic exception, so callers can catch runic failures at once."""
+
+
+class ModelDefinitionError(RunicError, TypeError):
+    """A Node or Edge class is declared wrongly (no key, bad type, duplicate label...)."""
+
+
+class InvalidIdentifierError(RunicError, ValueError):
+    """A label, relationship type, property name or alias is not a safe Cypher identifier."""
+
+
+class FieldValidationError(RunicError, ValueError):
+    """A value does not fit a field; raised before any I/O."""
+
+    def __init__(
+        self,
+        model: str,
+        field: str,
+        message: str,
+        *,
+        expected: str | None = None,
+        actual: Any = None,
+    ) -> None:
+        self.model = model
+        self.field = field
+        self.expected = expected
+        self.actual = actual
+        super().__init__(f"{model}.{field}: {message}")
+
+
+class StatementError(RunicError, ValueError):
+    """A query statement was built with arguments that cannot work."""
+
+
+class EntityNotFoundError(RunicError, LookupError):
+    """An entity that must exist was not found."""
+
+
+class LazyLoadError(RunicError):
+    """An unloaded relation was touched where loading it would need I/O."""
+
+
+class DetachedEntityError(RunicError):
+    """Unloaded state was touched on an entity whose session is closed."""
+
+
+class DriverError(RunicError):
+    """The database or its client rejected a query."""
+
+
+class ConstraintViolationError(DriverError):
+    """The database refused a write because it breaks a constraint."""

@@ -1,0 +1,186 @@
+"""What Node and Edge classes share: reading fields from annotations, construction with
+validation, and the hooks a session uses to serve unloaded state."""
+
+from __future__ import annotations
+
+import inspect
+import sys
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
+
+from runic.ogm.exceptions import FieldValidationError, ModelDefinitionError
+from runic.ogm.identifiers import validate_identifier
+from runic.ogm.model.fields import MISSING, FieldAttribute, FieldDeclaration
+from runic.ogm.model.relations import RelationAttribute, RelationDeclaration
+from runic.ogm.model.types import ConversionError, Vector, converter_for, split_optional
+
+
+class EntityState(Protocol):
+    """The session side of an entity: serves state that was not loaded."""
+
+    def load_relation(self, entity: Entity, relation: RelationAttribute) -> Any: ...
+
+    def load_field(self, entity: Entity, field: FieldAttribute) -> Any: ...
+
+
+@dataclass(eq=False)
+class ModelInfo:
+    """Everything runic knows about one Node or Edge class."""
+
+    cls: type[Entity]
+    fields: dict[str, FieldAttribute]
+    relations: dict[str, RelationAttribute] = field(default_factory=dict)
+    primary_key: str | None = None
+    labels: tuple[str, ...] = ()
+    edge_type: str | None = None
+    abstract: bool = False
+    root: type[Entity] | None = None
+
+    @property
+    def name(self) -> str:
+        return self.cls.__name__
+
+    @property
+    def key_field(self) -> FieldAttribute:
+        if self.primary_key is None:
+            raise ModelDefinitionError(f"{self.name} has no primary key")
+        return self.fields[self.primary_key]
+
+
+class Entity:
+    """Base of :class:`Node` and :class:`Edge`; not used directly."""
+
+    __runic__: ClassVar[ModelInfo]
+    _runic_values: dict[str, Any]
+    _runic_relations: dict[str, Any]
+    _runic_state: EntityState | None
+
+    def __init__(self, **values: Any) -> None:
+        info = type(self).__runic__
+        if info.abstract:
+            raise ModelDefinitionError(f"{info.name} is abstract and cannot be instantiated")
+        fields = info.fields
+        converted: dict[str, Any] = {}
+        relation_values: dict[str, Any] = {}
+        for name, value in values.items():
+            attribute = fields.get(name)
+            if attribute is not None:
+                converted[name] = attribute.validate(value)
+            elif name in info.relations:
+                relation_values[name] = value
+            else:
+                known = ", ".join([*fields, *info.relations]) or "none"
+                raise FieldValidationError(
+                    info.name, name, f"unknown field (fields of {info.name}: {known})"
+                )
+        for name, attribute in fields.items():
+            if name not in converted:
+                if not attribute.has_default:
+                    raise FieldValidationError(
+                        info.name,
+                        name,
+                        f"required field missing (expected {attribute.converter.describe()})",
+                        expected=attribute.converter.describe(),
+                    )
+                converted[name] = attribute.default_value()
+        self.__dict__["_runic_values"] = converted
+        self.__dict__["_runic_relations"] = {}
+        self.__dict__["_runic_state"] = None
+        for name, value in relation_values.items():
+            setattr(self, name, value)
+
+    def _runic_missing_field(self, field: FieldAttribute) -> Any:
+        state = self.__dict__["_runic_state"]
+        if state is None:
+            raise AttributeError(f"{type(self).__name__}.{field.name} has no value")
+        return state.load_field(self, field)
+
+    def _runic_missing_relation(self, relation: RelationAttribute) -> Any:
+        state = self.__dict__["_runic_state"]
+        if state is None:
+            # A new entity has no stored relations: start it empty so appends are kept.
+            value: Any = [] if relation.to_many else None
+            self.__dict__["_runic_relations"][relation.name] = value
+            return value
+        return state.load_relation(self, relation)
+
+    def __repr__(self) -> str:
+        info = type(self).__runic__
+        values = self.__dict__.get("_runic_values", {})
+        shown = [info.primary_key] if info.primary_key else []
+        shown += [name for name in info.fields if name not in shown][: 3 - len(shown)]
+        parts = ", ".join(f"{name}={values[name]!r}" for name in shown if name in values)
+        return f"{info.name}({parts})"
+
+
+@dataclass(slots=True)
+class DeclaredMembers:
+    fields: dict[str, FieldAttribute]
+    relations: dict[str, RelationDeclaration]
+    annotations: dict[str, Any]
+
+
+def read_members(cls: type[Entity], inherited: dict[str, FieldAttribute]) -> DeclaredMembers:
+    """Turn the class's own annotations into fields; collect relation declarations."""
+    fields = {name: attribute.rebind(cls) for name, attribute in inherited.items()}
+    relations: dict[str, RelationDeclaration] = {}
+    annotations: dict[str, Any] = {}
+    namespace = dict(vars(sys.modules[cls.__module__])) if cls.__module__ in sys.modules else {}
+    namespace.setdefault(cls.__name__, cls)
+    for name, annotation in inspect.get_annotations(cls).items():
+        if name.startswith("_") or _is_classvar(annotation):
+            continue
+        validate_identifier(name, f"field name on {cls.__name__}")
+        declared = cls.__dict__.get(name, MISSING)
+        if isinstance(declared, RelationDeclaration):
+            relations[name] = declared
+            annotations[name] = annotation
+            continue
+        fields[name] = _make_field(cls, name, annotation, declared, namespace)
+    for name, attribute in fields.items():
+        setattr(cls, name, attribute)
+    return DeclaredMembers(fields, relations, annotations)
+
+
+def _is_classvar(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
+
+
+def _make_field(
+    cls: type, name: str, annotation: Any, declared: Any, namespace: dict[str, Any]
+) -> FieldAttribute:
+    where = f"{cls.__name__}.{name}"
+    if isinstance(annotation, str):
+        try:
+            annotation = eval(annotation, namespace)  # annotations are code the user wrote
+        except Exception as error:
+            raise ModelDefinitionError(
+                f"{where}: cannot resolve the annotation {annotation!r} ({error})"
+            ) from None
+    if isinstance(declared, Vector):
+        declaration = FieldDeclaration(vector=declared)
+    elif isinstance(declared, FieldDeclaration):
+        declaration = declared
+    else:
+        declaration = FieldDeclaration(default=declared)
+    inner, nullable = split_optional(annotation)
+    try:
+        converter = converter_for(inner, declaration.vector)
+    except TypeError as error:
+        raise ModelDefinitionError(f"{where}: {error}") from None
+    attribute = FieldAttribute(cls, name, converter, nullable, declaration)
+    if declaration.primary_key and nullable:
+        raise ModelDefinitionError(f"{where}: a primary key cannot be Optional")
+    if declaration.default is not MISSING and declaration.default is not None:
+        try:
+            converter.validate(declaration.default)
+        except ConversionError as error:
+            raise ModelDefinitionError(
+                f"{where}: bad default {declaration.default!r}: {error}"
+            ) from None
+    elif declaration.default is None and not nullable:
+        raise ModelDefinitionError(f"{where}: default None needs an Optional annotation")
+    return attribute

@@ -1,0 +1,202 @@
+"""Field declarations (``Field(...)``) and the descriptor that serves them.
+
+On the class, ``User.name`` is an expression operand (``User.name == "Alice"``); on an
+instance it is the value, validated on every assignment.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Final, overload
+
+from runic.ogm.exceptions import FieldValidationError, StatementError
+from runic.ogm.model.types import ConversionError, Converter, ListConverter, StrConverter, Vector
+from runic.ogm.query.expressions import FieldOperand
+
+if TYPE_CHECKING:
+    from runic.ogm.model.entity import Entity
+
+
+class _Missing:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Final[Any] = _Missing()
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDeclaration:
+    """What ``Field(...)`` returns; turned into a :class:`FieldAttribute` by the model."""
+
+    default: Any = MISSING
+    default_factory: Callable[[], Any] | None = None
+    primary_key: bool = False
+    index: bool = False
+    unique: bool = False
+    fulltext: bool = False
+    vector: Vector | None = None
+
+
+def Field(
+    default: Any = MISSING,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    primary_key: bool = False,
+    index: bool = False,
+    unique: bool = False,
+    fulltext: bool = False,
+    vector: Vector | None = None,
+) -> Any:
+    """Declare a field with options: ``email: str = Field(unique=True)``."""
+    if default is not MISSING and default_factory is not None:
+        raise TypeError("Field() takes default or default_factory, not both")
+    if default_factory is not None and not callable(default_factory):
+        raise TypeError(f"Field(default_factory=...) must be callable, got {default_factory!r}")
+    return FieldDeclaration(
+        default=default,
+        default_factory=default_factory,
+        primary_key=primary_key,
+        index=index,
+        unique=unique,
+        fulltext=fulltext,
+        vector=vector,
+    )
+
+
+class FieldAttribute(FieldOperand):
+    """A model field: the class-level operand and the instance-level value slot."""
+
+    __slots__ = (
+        "converter",
+        "declaration",
+        "model",
+        "name",
+        "nullable",
+    )
+    __hash__ = object.__hash__
+
+    def __init__(
+        self,
+        model: type[Entity],
+        name: str,
+        converter: Converter,
+        nullable: bool,
+        declaration: FieldDeclaration,
+    ) -> None:
+        self.model = model
+        self.name = name
+        self.converter = converter
+        self.nullable = nullable
+        self.declaration = declaration
+
+    def rebind(self, model: type[Entity]) -> FieldAttribute:
+        """A copy of this field for a subclass, so ``Admin.name`` belongs to ``Admin``."""
+        return FieldAttribute(model, self.name, self.converter, self.nullable, self.declaration)
+
+    @property
+    def model_name(self) -> str:
+        return self.model.__name__
+
+    @property
+    def primary_key(self) -> bool:
+        return self.declaration.primary_key
+
+    @property
+    def has_default(self) -> bool:
+        declaration = self.declaration
+        return (
+            declaration.default is not MISSING
+            or declaration.default_factory is not None
+            or self.nullable
+        )
+
+    def default_value(self) -> Any:
+        """A fresh default: factories are called and mutable defaults copied each time."""
+        declaration = self.declaration
+        if declaration.default_factory is not None:
+            return self.validate(declaration.default_factory())
+        if declaration.default is MISSING:
+            return None
+        if self.converter.mutable:
+            return copy.deepcopy(declaration.default)
+        return declaration.default
+
+    def validate(self, value: Any) -> Any:
+        """Normalise ``value`` for this field or raise :class:`FieldValidationError`."""
+        if value is None:
+            if self.nullable:
+                return None
+            raise FieldValidationError(
+                self.model_name,
+                self.name,
+                f"expected {self.converter.describe()}, got None (the field is not Optional)",
+                expected=self.converter.describe(),
+                actual=None,
+            )
+        try:
+            return self.converter.validate(value)
+        except ConversionError as error:
+            raise FieldValidationError(
+                self.model_name,
+                self.name,
+                error.detail or f"expected {error.expected}, got {type(error.actual).__name__}",
+                expected=error.expected,
+                actual=error.actual,
+            ) from None
+
+    def to_param(self, value: Any) -> Any:
+        if value is None:
+            raise StatementError(
+                f"{self._describe()}: compare with None through == None, != None, "
+                "is_null() or is_not_null()"
+            )
+        return self.converter.to_db(self.validate(value))
+
+    def item_param(self, value: Any) -> Any:
+        converter = self.converter
+        assert isinstance(converter, ListConverter)
+        try:
+            return converter.item.to_db(converter.item.validate(value))
+        except ConversionError as error:
+            raise FieldValidationError(
+                self.model_name,
+                self.name,
+                f"contains() expected {converter.item.describe()}, "
+                f"got {type(error.actual).__name__}",
+                expected=converter.item.describe(),
+                actual=value,
+            ) from None
+
+    def _describe(self) -> str:
+        return f"{self.model_name}.{self.name}"
+
+    def _is_list(self) -> bool:
+        return isinstance(self.converter, ListConverter)
+
+    def _is_str(self) -> bool:
+        return isinstance(self.converter, StrConverter)
+
+    def __repr__(self) -> str:
+        return f"<field {self._describe()}: {self.converter.describe()}>"
+
+    @overload
+    def __get__(self, instance: None, owner: type[Any]) -> FieldAttribute: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+
+    def __get__(self, instance: Any, owner: type[Any]) -> Any:
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__["_runic_values"][self.name]
+        except KeyError:
+            return instance._runic_missing_field(self)
+
+    def __set__(self, instance: Entity, value: Any) -> None:
+        instance.__dict__["_runic_values"][self.name] = self.validate(value)

@@ -1,0 +1,318 @@
+"""The Cypher compiler: a pure function of a statement and a dialect.
+
+Every user value becomes a ``$parameter``; labels, types and property names are
+validated identifiers quoted with backticks. The result also says how to decode each
+returned column, so sessions need no knowledge of the statement to read its rows.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Literal
+
+from runic.ogm.driver.dialect import FALKORDB, Dialect
+from runic.ogm.exceptions import StatementError
+from runic.ogm.identifiers import quote, validate_identifier
+from runic.ogm.model.relations import Direction
+from runic.ogm.query.expressions import Comparison, Conjunction, Expression, Negation
+from runic.ogm.query.functions import Aggregate
+from runic.ogm.query.statement import Select, bind_field
+
+if TYPE_CHECKING:
+    from runic.ogm.model.fields import FieldAttribute
+    from runic.ogm.model.node import Node
+    from runic.ogm.model.types import Converter
+
+ColumnKind = Literal["node", "value"]
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """How to decode one returned column: a node, or a value through ``converter``."""
+
+    name: str
+    kind: ColumnKind = "value"
+    converter: Converter | None = None
+    many: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledQuery:
+    cypher: str
+    params: dict[str, Any] = field(default_factory=dict)
+    read_only: bool = True
+    columns: tuple[Column, ...] = ()
+
+
+def labels_pattern(model: type[Node]) -> str:
+    return "".join(":" + quote(label) for label in model.__runic__.labels)
+
+
+class _SelectCompiler:
+    def __init__(self, statement: Select[Any], dialect: Dialect) -> None:
+        self.statement = statement
+        self.dialect = dialect
+        self.params: dict[str, Any] = {}
+        self.aliases, self.edge_aliases = _aliases(statement)
+
+    def parameter(self, value: Any) -> str:
+        name = f"p{len(self.params)}"
+        self.params[name] = value
+        return "$" + name
+
+    def property_of(self, context: int, field: FieldAttribute) -> str:
+        step = bind_field(self.statement.steps, context, field)
+        return f"{self.aliases[step]}.{quote(field.name)}"
+
+    def matches(self) -> list[str]:
+        """One MATCH per step, each followed by the conditions it makes decidable."""
+        statement = self.statement
+        by_step: dict[int, list[str]] = {}
+        for context, condition in statement.conditions:
+            steps = [bind_field(statement.steps, context, f) for f in condition.fields()]
+            by_step.setdefault(max(steps, default=0), []).append(
+                self.expression(context, condition, top=True)
+            )
+        lines = []
+        for index, step in enumerate(statement.steps):
+            target = f"({self.aliases[index]}{labels_pattern(step.model)})"
+            if step.relation is None:
+                lines.append(f"MATCH {target}")
+            else:
+                edge = f"[{self.edge_aliases[index]}:{quote(step.relation.type)}]"
+                source = f"({self.aliases[index - 1]})"
+                lines.append(f"MATCH {source}{_arrow(step.relation.direction, edge)}{target}")
+            if index in by_step:
+                lines.append("WHERE " + " AND ".join(by_step[index]))
+        return lines
+
+    def expression(self, context: int, expression: Expression, top: bool = False) -> str:
+        if isinstance(expression, Comparison):
+            target = self.property_of(context, expression.field)
+            if expression.op in ("IS NULL", "IS NOT NULL"):
+                return f"{target} {expression.op}"
+            parameter = self.parameter(expression.value)
+            if expression.op == "HAS":
+                return f"{parameter} IN {target}"
+            return f"{target} {expression.op} {parameter}"
+        if isinstance(expression, Conjunction):
+            joined = f" {expression.op} ".join(
+                self.expression(context, operand) for operand in expression.operands
+            )
+            return joined if top and expression.op == "AND" else f"({joined})"
+        if isinstance(expression, Negation):
+            return f"NOT ({self.expression(context, expression.operand, top=True)})"
+        raise StatementError(f"cannot compile {expression!r}")
+
+    def distinct_rows(self) -> bool:
+        statement = self.statement
+        # Returning an earlier step after traversals would repeat it once per path.
+        return statement.is_distinct or statement.returns < statement.current
+
+    def entity_return(self) -> tuple[list[str], tuple[Column, ...]]:
+        statement = self.statement
+        alias = self.aliases[statement.returns]
+        distinct = "DISTINCT " if self.distinct_rows() else ""
+        lines = [f"RETURN {distinct}{alias}"]
+        order = []
+        for key in statement.ordering:
+            if isinstance(key.key, str):
+                expression = self.column_reference(key.key, "order_by")
+            else:
+                step = bind_field(statement.steps, key.context, key.key)
+                if distinct and step != statement.returns:
+                    raise StatementError(
+                        f"cannot order distinct {statement.returned_model.__name__} rows by "
+                        f"{key.key.model.__name__}.{key.key.name}, a field of another step"
+                    )
+                expression = self.property_of(key.context, key.key)
+            order.append(expression + (" DESC" if key.descending else ""))
+        if order:
+            lines.append("ORDER BY " + ", ".join(order))
+        lines += self.paging()
+        return lines, (Column(alias, "node"),)
+
+    def column_reference(self, text: str, what: str) -> str:
+        alias, _, prop = text.partition(".")
+        if alias not in self.aliases:
+            raise StatementError(
+                f"{what} {text!r}: no step is called {alias!r} (aliases: {', '.join(self.aliases)})"
+            )
+        if not prop:
+            return alias
+        step = self.aliases.index(alias)
+        model = self.statement.steps[step].model
+        if prop not in model.__runic__.fields:
+            raise StatementError(f"{what} {text!r}: {model.__name__} has no field {prop!r}")
+        return f"{alias}.{quote(prop)}"
+
+    def column_for(self, text: str) -> Column:
+        alias, _, prop = text.partition(".")
+        if not prop:
+            return Column(text, "node")
+        model = self.statement.steps[self.aliases.index(alias)].model
+        return Column(text, "value", model.__runic__.fields[prop].converter)
+
+    def aggregate_return(self) -> tuple[list[str], tuple[Column, ...]]:
+        statement = self.statement
+        items: list[str] = []
+        columns: list[Column] = []
+        for group in statement.grouping:
+            if isinstance(group.key, str):
+                expression = self.column_reference(group.key, "group_by")
+                column = self.column_for(group.key)
+            else:
+                step = bind_field(statement.steps, group.context, group.key)
+                expression = self.property_of(group.context, group.key)
+                column = Column(
+                    f"{self.aliases[step]}.{group.key.name}", "value", group.key.converter
+                )
+            items.append(f"{expression} AS {quote(column.name)}")
+            columns.append(column)
+        for context, aggregate in statement.aggregates:
+            expression, column = self.aggregate(context, aggregate)
+            items.append(f"{expression} AS {quote(column.name)}")
+            columns.append(column)
+        names = [column.name for column in columns]
+        lines = ["RETURN " + ("DISTINCT " if statement.is_distinct else "") + ", ".join(items)]
+        order = []
+        for key in statement.ordering:
+            if isinstance(key.key, str):
+                if key.key not in names:
+                    raise StatementError(
+                        f"order_by {key.key!r}: an aggregate statement orders by its columns "
+                        f"({', '.join(names)})"
+                    )
+                expression = quote(key.key)
+            else:
+                step = bind_field(statement.steps, key.context, key.key)
+                name = f"{self.aliases[step]}.{key.key.name}"
+                if name not in names:
+                    raise StatementError(
+                        f"order_by {key.key.model.__name__}.{key.key.name}: group by it "
+                        "or order by an aggregate name"
+                    )
+                expression = quote(name)
+            order.append(expression + (" DESC" if key.descending else ""))
+        if order:
+            lines.append("ORDER BY " + ", ".join(order))
+        lines += self.paging()
+        return lines, tuple(columns)
+
+    def aggregate(self, context: int, aggregate: Aggregate) -> tuple[str, Column]:
+        argument = aggregate.argument
+        converter: Converter | None = None
+        kind: ColumnKind = "value"
+        if isinstance(argument, str):
+            expression = "*" if argument == "*" else self.column_reference(argument, "aggregate")
+            if argument != "*":
+                column = self.column_for(argument)
+                converter, kind = column.converter, column.kind
+        else:
+            expression = self.property_of(context, argument)
+            converter = argument.converter
+        distinct = "DISTINCT " if aggregate.distinct else ""
+        cypher = f"{aggregate.function}({distinct}{expression})"
+        if aggregate.function in ("count", "sum", "avg"):
+            return cypher, Column(aggregate.name)
+        return cypher, Column(aggregate.name, kind, converter, many=aggregate.function == "collect")
+
+    def paging(self) -> list[str]:
+        statement = self.statement
+        lines = []
+        if statement.skip_count is not None:
+            self.params["skip"] = statement.skip_count
+            lines.append("SKIP $skip")
+        if statement.limit_count is not None:
+            self.params["limit"] = statement.limit_count
+            lines.append("LIMIT $limit")
+        return lines
+
+
+def _aliases(statement: Select[Any]) -> tuple[list[str], list[str]]:
+    nodes = [
+        step.alias or ("n" if index == 0 else f"n{index}")
+        for index, step in enumerate(statement.steps)
+    ]
+    edges = [step.edge_alias or f"r{index}" for index, step in enumerate(statement.steps)]
+    used = nodes + edges[1:]
+    for name in used:
+        if used.count(name) > 1:
+            raise StatementError(f"alias {name!r} is used twice in this statement; rename one")
+    return nodes, edges
+
+
+def _arrow(direction: Direction, edge: str) -> str:
+    if direction is Direction.OUTGOING:
+        return f"-{edge}->"
+    if direction is Direction.INCOMING:
+        return f"<-{edge}-"
+    return f"-{edge}-"
+
+
+def compile_select(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
+    """Compile a statement into Cypher, parameters and column decoders."""
+    compiler = _SelectCompiler(statement, dialect)
+    lines = compiler.matches()
+    if statement.aggregates:
+        tail, columns = compiler.aggregate_return()
+    else:
+        tail, columns = compiler.entity_return()
+    return CompiledQuery("\n".join(lines + tail), compiler.params, True, columns)
+
+
+def compile_count(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
+    """Count what the statement matches, ignoring its order, skip and limit."""
+    compiler = _SelectCompiler(statement, dialect)
+    lines = compiler.matches()
+    if statement.aggregates:
+        unpaged: Select[Any] = Select(
+            statement.steps,
+            statement.conditions,
+            (),
+            None,
+            None,
+            statement.is_distinct,
+            statement.returns,
+            statement.aggregates,
+            statement.grouping,
+        )
+        compiler.statement = unpaged
+        tail, _ = compiler.aggregate_return()
+        lines.append("WITH " + tail[0].removeprefix("RETURN "))
+        lines.append("RETURN count(*) AS `count`")
+    else:
+        alias = compiler.aliases[statement.returns]
+        distinct = "DISTINCT " if compiler.distinct_rows() else ""
+        lines.append(f"RETURN count({distinct}{alias}) AS `count`")
+    return CompiledQuery("\n".join(lines), compiler.params, True, (Column("count"),))
+
+
+def compile_create_nodes(
+    model: type[Node], rows: Sequence[dict[str, Any]], dialect: Dialect = FALKORDB
+) -> CompiledQuery:
+    """One ``UNWIND`` that creates a node per row of stored properties (see ``to_storage``).
+
+    Plain properties are set as one map; vectors and points go through the dialect's
+    constructors, since a property map cannot hold them.
+    """
+    special = {
+        name: field.converter.storage
+        for name, field in model.__runic__.fields.items()
+        if field.converter.storage != "plain"
+    }
+    payload = []
+    for row in rows:
+        plain = {k: v for k, v in row.items() if v is not None and k not in special}
+        item: dict[str, Any] = {"props": plain}
+        for name in special:
+            item[validate_identifier(name, "property")] = row.get(name)
+        payload.append(item)
+    assignments = ["n = r.props"]
+    for name, storage in special.items():
+        source = f"r.{quote(name)}"
+        value = dialect.vector_value(source) if storage == "vector" else dialect.point_value(source)
+        assignments.append(f"n.{quote(name)} = {value}")
+    cypher = f"UNWIND $rows AS r CREATE (n{labels_pattern(model)}) SET " + ", ".join(assignments)
+    return CompiledQuery(cypher, {"rows": payload}, read_only=False)

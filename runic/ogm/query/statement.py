@@ -1,0 +1,227 @@
+"""Immutable select statements.
+
+Every builder method returns a new :class:`Select`; nothing mutates the statement it
+was called on, so statements can be shared, stored and extended freely.
+
+A statement is a chain of steps: the root node and each ``traverse()`` target. Field
+references in ``where``/``order_by``/``aggregate`` bind to the most recent step whose
+model they belong to, counting back from the step that was current when the method was
+called; so ``where`` after ``traverse`` filters the target.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+from runic.ogm.exceptions import StatementError
+from runic.ogm.identifiers import validate_identifier
+from runic.ogm.query.expressions import Expression
+from runic.ogm.query.functions import Aggregate
+
+if TYPE_CHECKING:
+    from runic.ogm.model.fields import FieldAttribute
+    from runic.ogm.model.node import Node
+    from runic.ogm.model.relations import RelationAttribute
+
+
+@dataclass(frozen=True, slots=True)
+class Step:
+    model: type[Node]
+    relation: RelationAttribute | None = None
+    alias: str | None = None
+    edge_alias: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class OrderKey:
+    key: FieldAttribute | str
+    context: int
+    descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupKey:
+    key: FieldAttribute | str
+    context: int
+
+
+@dataclass(frozen=True, slots=True)
+class Select[T]:
+    """A query over nodes: build it with :func:`select` and the methods below."""
+
+    steps: tuple[Step, ...]
+    conditions: tuple[tuple[int, Expression], ...] = ()
+    ordering: tuple[OrderKey, ...] = ()
+    skip_count: int | None = None
+    limit_count: int | None = None
+    is_distinct: bool = False
+    returns: int = 0
+    aggregates: tuple[tuple[int, Aggregate], ...] = ()
+    grouping: tuple[GroupKey, ...] = ()
+
+    @property
+    def current(self) -> int:
+        return len(self.steps) - 1
+
+    @property
+    def root(self) -> type[Node]:
+        return self.steps[0].model
+
+    @property
+    def returned_model(self) -> type[Node]:
+        return self.steps[self.returns].model
+
+    def where(self, *conditions: Expression) -> Select[T]:
+        """Keep rows matching every condition (several calls AND together)."""
+        bound = list(self.conditions)
+        for condition in conditions:
+            if not isinstance(condition, Expression):
+                raise StatementError(
+                    "where() takes conditions such as User.name == 'Alice', "
+                    f"got {type(condition).__name__}"
+                )
+            for field in condition.fields():
+                bind_field(self.steps, self.current, field)
+            bound.append((self.current, condition))
+        return replace(self, conditions=tuple(bound))
+
+    def alias(self, name: str) -> Select[T]:
+        """Name the current step (the root, or the last traversal target)."""
+        validate_identifier(name, "alias")
+        taken = {step.alias for step in self.steps} | {step.edge_alias for step in self.steps}
+        if name in taken and self.steps[self.current].alias != name:
+            raise StatementError(f"alias {name!r} is already used in this statement")
+        steps = list(self.steps)
+        steps[self.current] = replace(steps[self.current], alias=name)
+        return replace(self, steps=tuple(steps))
+
+    def traverse(self, relation: RelationAttribute, *, edge_alias: str | None = None) -> Select[T]:
+        """Follow ``relation`` from the current step; later calls apply to its target."""
+        from runic.ogm.model.relations import RelationAttribute
+
+        if not isinstance(relation, RelationAttribute):
+            raise StatementError(
+                f"traverse() takes a relation such as User.articles, got {relation!r}"
+            )
+        source = self.steps[self.current].model
+        if not (issubclass(source, relation.model) or issubclass(relation.model, source)):
+            raise StatementError(
+                f"cannot traverse {relation.model.__name__}.{relation.name} from {source.__name__}"
+            )
+        if edge_alias is not None:
+            validate_identifier(edge_alias, "edge alias")
+        step = Step(relation.target, relation, None, edge_alias)
+        return replace(self, steps=(*self.steps, step))
+
+    def return_target(self) -> Select[Any]:
+        """Return the last traversal target instead of the root."""
+        if len(self.steps) < 2:
+            raise StatementError("return_target() needs a traverse() first")
+        return replace(self, returns=self.current)
+
+    def order_by(self, key: FieldAttribute | str, desc: bool = False) -> Select[T]:
+        """Sort by a field, ``"alias.property"`` or an aggregate name; calls add keys."""
+        from runic.ogm.model.fields import FieldAttribute
+
+        if isinstance(key, FieldAttribute):
+            bind_field(self.steps, self.current, key)
+        elif isinstance(key, str):
+            for part in key.split(".", 1):
+                validate_identifier(part, "order_by key")
+        else:
+            raise StatementError(
+                f"order_by() takes a field or a column name, got {type(key).__name__}"
+            )
+        if not isinstance(desc, bool):
+            raise StatementError(f"order_by(desc=...) must be a bool, got {desc!r}")
+        return replace(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
+
+    def skip(self, count: int) -> Select[T]:
+        return replace(self, skip_count=_non_negative(count, "skip"))
+
+    def limit(self, count: int) -> Select[T]:
+        return replace(self, limit_count=_non_negative(count, "limit"))
+
+    def distinct(self) -> Select[T]:
+        return replace(self, is_distinct=True)
+
+    def aggregate(
+        self,
+        *aggregates: Aggregate,
+        group_by: FieldAttribute | str | list[FieldAttribute | str] | None = None,
+    ) -> Select[T]:
+        """Return aggregate rows instead of entities (read them with ``all_rows``)."""
+        from runic.ogm.model.fields import FieldAttribute
+
+        if not aggregates:
+            raise StatementError("aggregate() needs at least one aggregate, e.g. count('*')")
+        added = []
+        for aggregate in aggregates:
+            if not isinstance(aggregate, Aggregate):
+                raise StatementError(
+                    f"aggregate() takes count(), sum_(), ..., got {type(aggregate).__name__}"
+                )
+            if isinstance(aggregate.argument, FieldAttribute):
+                bind_field(self.steps, self.current, aggregate.argument)
+            added.append((self.current, aggregate))
+        keys: list[FieldAttribute | str]
+        if group_by is None:
+            keys = []
+        elif isinstance(group_by, list | tuple):
+            keys = list(group_by)
+        else:
+            keys = [group_by]
+        grouping = []
+        for key in keys:
+            if isinstance(key, FieldAttribute):
+                bind_field(self.steps, self.current, key)
+            elif isinstance(key, str):
+                for part in key.split(".", 1):
+                    validate_identifier(part, "group_by key")
+            else:
+                raise StatementError(
+                    f"group_by takes fields or 'alias.property' strings, got {key!r}"
+                )
+            grouping.append(GroupKey(key, self.current))
+        names = [a.name for _, a in (*self.aggregates, *added)]
+        duplicates = {name for name in names if names.count(name) > 1}
+        if duplicates:
+            raise StatementError(
+                f"aggregate name {sorted(duplicates)[0]!r} is used twice; name them with .as_()"
+            )
+        return replace(
+            self,
+            aggregates=(*self.aggregates, *added),
+            grouping=(*self.grouping, *grouping),
+        )
+
+
+def select[T](model: type[T]) -> Select[T]:
+    """Start a statement over the nodes of ``model`` (its subclasses included)."""
+    from runic.ogm.model.node import Node
+
+    if not (isinstance(model, type) and issubclass(model, Node)):
+        raise StatementError(f"select() takes a Node class, got {model!r}")
+    if model.__runic__.abstract:
+        raise StatementError(f"select() cannot query the abstract class {model.__name__}")
+    return Select(steps=(Step(model),))
+
+
+def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute) -> int:
+    """The index of the step ``field`` refers to, searching back from ``context``."""
+    for index in range(context, -1, -1):
+        model = steps[index].model
+        if issubclass(model, field.model) or issubclass(field.model, model):
+            return index
+    names = ", ".join(step.model.__name__ for step in steps[: context + 1])
+    raise StatementError(
+        f"{field.model.__name__}.{field.name} does not belong to any node in this "
+        f"statement ({names})"
+    )
+
+
+def _non_negative(count: int, name: str) -> int:
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise StatementError(f"{name}() takes a non-negative int, got {count!r}")
+    return count

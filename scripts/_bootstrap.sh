@@ -1,0 +1,48 @@
+# Sourced by scripts/setup and scripts/test: find Python >= 3.12, make .venv, install runic[dev].
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+
+is_suitable() {
+    "$1" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)' >/dev/null 2>&1
+}
+
+find_python() {
+    local candidate
+    for candidate in "${RUNIC_PYTHON:-}" python3.13 python3.12 python3 python; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 && is_suitable "$candidate"; then
+            command -v "$candidate"; return 0
+        fi
+    done
+    # pyenv installs that are not on PATH (no shims, or a global version below 3.12)
+    for candidate in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/3.1[2-9]*/bin/python3 \
+                     /usr/local/bin/python3.1[2-9] /usr/bin/python3.1[2-9]; do
+        if [ -x "$candidate" ] && is_suitable "$candidate"; then
+            echo "$candidate"; return 0
+        fi
+    done
+    echo "runic needs Python 3.12 or newer and none was found;" \
+         "install one or set RUNIC_PYTHON=/path/to/python3.12" >&2
+    return 1
+}
+
+ensure_venv() {
+    if [ ! -x "$VENV/bin/python" ] || ! is_suitable "$VENV/bin/python"; then
+        local python
+        python="$(find_python)"
+        echo "runic: creating .venv with $("$python" --version 2>&1)" >&2
+        rm -rf "$VENV"
+        "$python" -m venv "$VENV"
+    fi
+    # Reinstall only when the dependency list changed since the last install.
+    local stamp="$VENV/.runic-installed"
+    local want
+    want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        echo "runic: installing runic[dev] into .venv" >&2
+        "$VENV/bin/python" -m pip install --quiet --upgrade pip </dev/null
+        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev]" </dev/null
+        echo "$want" >"$stamp"
+    fi
+}

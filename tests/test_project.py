@@ -1,0 +1,53 @@
+"""The docs build, the examples run, and the code passes mypy --strict and ruff."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+
+
+def run(*command: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        command, cwd=ROOT, capture_output=True, text=True, timeout=600, stdin=subprocess.DEVNULL
+    )
+
+
+def test_docs_build_without_warnings(tmp_path: Path) -> None:
+    result = run(sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
+                 "docs", str(tmp_path / "html"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert (tmp_path / "html" / "models.html").exists()
+
+
+def test_there_are_examples() -> None:
+    assert EXAMPLES, "examples/ holds no scripts"
+
+
+@pytest.mark.parametrize("example", EXAMPLES, ids=[path.name for path in EXAMPLES])
+def test_example_runs(example: Path) -> None:
+    result = run(sys.executable, str(example))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip(), f"{example.name} printed nothing"
+
+
+def test_quickstart_prints_the_expected_results() -> None:
+    result = run(sys.executable, "examples/quickstart.py")
+    assert "Published: ['Cypher in practice', 'Hello graphs']" in result.stdout
+    assert "{'n.city': 'Berlin', 'total': 2}" in result.stdout
+
+
+def test_mypy_strict() -> None:
+    result = run(sys.executable, "-m", "mypy")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_ruff() -> None:
+    result = run(sys.executable, "-m", "ruff", "check", "runic", "tests", "examples",
+                 "benchmarks", "conftest.py")
+    assert result.returncode == 0, result.stdout + result.stderr
