@@ -122,20 +122,24 @@ class Select[T]:
 
     def order_by(self, key: FieldAttribute | str, desc: bool = False) -> Select[T]:
         """Sort by a field, ``"alias.property"`` or an aggregate name; calls add keys."""
+        self._check_key(key, "order_by()")
+        if not isinstance(desc, bool):
+            raise StatementError(f"order_by(desc=...) must be a bool, got {desc!r}")
+        return replace(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
+
+    def _check_key(self, key: object, what: str) -> None:
+        """A key is a field of some step, or an ``alias``/``alias.property``/column name."""
         from runic.ogm.model.fields import FieldAttribute
 
         if isinstance(key, FieldAttribute):
             bind_field(self.steps, self.current, key)
         elif isinstance(key, str):
             for part in key.split(".", 1):
-                validate_identifier(part, "order_by key")
+                validate_identifier(part, f"{what} key")
         else:
             raise StatementError(
-                f"order_by() takes a field or a column name, got {type(key).__name__}"
+                f"{what} takes fields or 'alias.property' names, got {type(key).__name__}"
             )
-        if not isinstance(desc, bool):
-            raise StatementError(f"order_by(desc=...) must be a bool, got {desc!r}")
-        return replace(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
 
     def skip(self, count: int) -> Select[T]:
         return replace(self, skip_count=_non_negative(count, "skip"))
@@ -174,15 +178,7 @@ class Select[T]:
             keys = [group_by]
         grouping = []
         for key in keys:
-            if isinstance(key, FieldAttribute):
-                bind_field(self.steps, self.current, key)
-            elif isinstance(key, str):
-                for part in key.split(".", 1):
-                    validate_identifier(part, "group_by key")
-            else:
-                raise StatementError(
-                    f"group_by takes fields or 'alias.property' strings, got {key!r}"
-                )
+            self._check_key(key, "group_by")
             grouping.append(GroupKey(key, self.current))
         names = [a.name for _, a in (*self.aggregates, *added)]
         duplicates = {name for name in names if names.count(name) > 1}
