@@ -12,6 +12,7 @@ from runic.ogm.model import (
     Vector,
 )
 from runic.ogm.query import select
+from runic.ogm.session.session import Session
 
 __all__ = [
     "BOTH",
@@ -22,6 +23,7 @@ __all__ = [
     "GeoLocation",
     "Node",
     "Relation",
+    "Session",
     "Vector",
     "select",
 ]

@@ -1,7 +1,12 @@
-"""Decoding result rows into entities and dicts (sans-I/O, shared by every session)."""
+"""Decoding result rows into entities and dicts (sans-I/O, shared by every session).
+
+Nodes go through a ``NodeFactory``: the unit of work passes one that consults its
+identity map, so every path that loads a node yields the same object.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from runic.ogm.driver.records import GraphNode, QueryResult
@@ -12,12 +17,18 @@ from runic.ogm.model.registry import registry
 from runic.ogm.model.storage import from_storage
 from runic.ogm.query.compiler import Column
 
+NodeFactory = Callable[[GraphNode], Node]
 
-def build_entity(node: GraphNode, state: EntityState | None) -> Node:
-    """A new instance of the most specific class for ``node``'s labels."""
+
+def node_class(node: GraphNode) -> type[Node]:
+    """The most specific declared class for ``node``'s labels."""
     cls = registry.class_for_labels(frozenset(node.labels))
     if cls is None:
         raise RunicError(f"no Node class is declared for the labels {sorted(node.labels)}")
+    return cls
+
+
+def build_entity(cls: type[Node], node: GraphNode, state: EntityState | None) -> Node:
     entity = cls.__new__(cls)
     entity.__dict__.update(
         _runic_values=from_storage(cls.__runic__, node.properties),
@@ -27,33 +38,30 @@ def build_entity(node: GraphNode, state: EntityState | None) -> Node:
     return entity
 
 
-def decode_value(column: Column, value: Any, state: EntityState | None) -> Any:
+def decode_value(column: Column, value: Any, nodes: NodeFactory) -> Any:
     if value is None:
         return None
     if column.many:
-        return [decode_value(_single(column), item, state) for item in value]
+        single = Column(column.name, column.kind, column.converter)
+        return [decode_value(single, item, nodes) for item in value]
     if column.kind == "node":
-        return build_entity(value, state)
+        return nodes(value)
     if column.converter is not None:
         return column.converter.from_db(value)
     return value
 
 
-def _single(column: Column) -> Column:
-    return Column(column.name, column.kind, column.converter)
-
-
-def decode_entities(result: QueryResult, state: EntityState | None) -> list[Node]:
-    return [build_entity(row[0], state) for row in result.rows]
+def decode_entities(result: QueryResult, nodes: NodeFactory) -> list[Node]:
+    return [nodes(row[0]) for row in result.rows]
 
 
 def decode_rows(
-    result: QueryResult, columns: tuple[Column, ...], state: EntityState | None
+    result: QueryResult, columns: tuple[Column, ...], nodes: NodeFactory
 ) -> list[dict[str, Any]]:
     names = [column.name for column in columns]
     return [
         {
-            name: decode_value(column, value, state)
+            name: decode_value(column, value, nodes)
             for name, column, value in zip(names, columns, row, strict=True)
         }
         for row in result.rows

@@ -1,0 +1,210 @@
+"""Session on embedded FalkorDB: identity map, change tracking, atomic batched flush."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+
+from runic.ogm import Session, select
+from runic.ogm.driver.recording import record_queries
+from runic.ogm.exceptions import ConstraintViolationError, DetachedEntityError, RunicError
+from tests.models import Admin, Article, User
+
+
+def user(key: str, **values: Any) -> User:
+    return User(id=key, name=values.pop("name", key.title()), email=f"{key}@x.org", **values)
+
+
+def node_count(driver: Any) -> int:
+    return int(driver.execute("MATCH (n) RETURN count(n)", read_only=True).rows[0][0])
+
+
+def test_add_commit_get(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice", city="Berlin", tags=["a"]))
+    with Session(driver) as session:
+        alice = session.get(User, "alice")
+        assert (alice.name, alice.city, alice.tags) == ("Alice", "Berlin", ["a"])
+        assert session.get(User, "nobody") is None
+
+
+def test_second_get_sends_nothing(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice"))
+    with Session(driver) as session, record_queries(driver) as log:
+        first = session.get(User, "alice")
+        assert log.count == 1
+        assert session.get(User, "alice") is first
+        assert log.count == 1
+
+
+def test_identity_is_preserved_across_query_paths(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add_all([user("alice"), Admin(id="erin", name="Erin", email="e@x.org")])
+    with Session(driver) as session:
+        alice = session.get(User, "alice")
+        assert session.scalar(select(User).where(User.name == "Alice")) is alice
+        assert session.execute("MATCH (u:User {id: $k}) RETURN u", {"k": "alice"})[0]["u"] is alice
+        erin = session.scalar(select(Admin))
+        assert type(erin) is Admin and session.get(User, "erin") is erin
+        rows = session.all_rows(select(User).aggregate(
+            __import__("runic.ogm.query", fromlist=["collect"]).collect("n").as_("all")))
+        assert alice in rows[0]["all"] and erin in rows[0]["all"]
+
+
+def test_only_changed_fields_are_written_and_none_removes(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice", city="Berlin", age=30))
+    with Session(driver) as session:
+        alice = session.get(User, "alice")
+        alice.city = None
+        alice.age = 31
+        with record_queries(driver) as log:
+            session.commit()
+        (query,) = log.queries
+        (rows,) = query.params.values()
+        assert rows == [{"key": "alice", "set": {"city": None, "age": 31}}]
+    keys = driver.execute("MATCH (u:User) RETURN keys(u)", read_only=True).rows[0][0]
+    assert "city" not in keys
+    with Session(driver) as session:
+        alice = session.get(User, "alice")
+        assert alice.city is None and alice.age == 31
+
+
+def test_in_place_list_changes_are_detected(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice", tags=["a"]))
+    with Session(driver) as session:
+        session.get(User, "alice").tags.append("b")
+    with Session(driver) as session:
+        assert session.get(User, "alice").tags == ["a", "b"]
+
+
+def test_unchanged_entities_send_nothing(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice"))
+    with Session(driver) as session:
+        session.get(User, "alice").name = "Alice"
+        with record_queries(driver) as log:
+            session.commit()
+        assert log.count == 0
+
+
+def test_delete_removes_node_and_edges(driver: Any) -> None:
+    driver.execute("CREATE (:User {id: 'a', name: 'A', email: 'a'})-[:WROTE]->(:Article {id: 'x', title: 'X'})")
+    with Session(driver) as session:
+        session.delete(session.get(User, "a"))
+    assert driver.execute("MATCH ()-[e]->() RETURN count(e)", read_only=True).rows == [[0]]
+    assert node_count(driver) == 1
+
+
+def test_created_then_deleted_sends_nothing(driver: Any) -> None:
+    with Session(driver) as session:
+        ghost = user("ghost")
+        session.add(ghost)
+        session.delete(ghost)
+        with record_queries(driver) as log:
+            session.commit()
+        assert log.count == 0
+    assert node_count(driver) == 0
+
+
+def test_created_then_changed_is_one_create(driver: Any) -> None:
+    with Session(driver) as session:
+        alice = user("alice")
+        session.add(alice)
+        alice.city = "Rome"
+        with record_queries(driver) as log:
+            session.commit()
+        assert log.count == 1 and "CREATE" in log.queries[0].cypher
+        assert "MATCH" not in log.queries[0].cypher
+    assert Session(driver).get(User, "alice").city == "Rome"
+
+
+def test_a_failing_commit_writes_nothing_and_can_be_retried(driver: Any, graph: Any) -> None:
+    graph.create_node_unique_constraint("User", "email")
+    for _ in range(100):
+        if all(c.get("status") == "OPERATIONAL" for c in graph.list_constraints()):
+            break
+        time.sleep(0.02)
+    with Session(driver) as session:
+        session.add(user("alice"))
+    before = node_count(driver)
+    session = Session(driver)
+    session.add(Article(id="a1", title="T"))
+    clash = User(id="other", name="Other", email="alice@x.org")
+    session.add(clash)
+    with pytest.raises(ConstraintViolationError):
+        session.commit()
+    assert node_count(driver) == before
+    clash.email = "other@x.org"
+    session.commit()
+    assert node_count(driver) == before + 2
+
+
+def test_ten_thousand_entities_are_one_query(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add_all(user(f"u{i}") for i in range(10_000))
+        with record_queries(driver) as log:
+            session.commit()
+        assert log.count == 1
+    assert node_count(driver) == 10_000
+
+
+def test_rollback_discards_pending_work(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice"))
+    session = Session(driver)
+    alice = session.get(User, "alice")
+    alice.name = "Changed"
+    newcomer = user("bob")
+    session.add(newcomer)
+    session.rollback()
+    assert alice.name == "Alice"
+    assert session.get(User, "bob") is None
+    session.commit()
+    assert node_count(driver) == 1
+
+
+def test_context_manager_rolls_back_on_error(driver: Any) -> None:
+    with pytest.raises(ValueError), Session(driver) as session:
+        session.add(user("alice"))
+        raise ValueError("boom")
+    assert node_count(driver) == 0
+
+
+def test_lazy_load_and_detached(driver: Any) -> None:
+    driver.execute("CREATE (:User {id: 'a', name: 'A', email: 'a'})-[:WROTE]->(:Article {id: 'x', title: 'X'})")
+    session = Session(driver)
+    alice = session.get(User, "a")
+    with record_queries(driver) as log:
+        assert [a.id for a in alice.articles] == ["x"]
+        assert log.count == 1
+        assert alice.articles[0].author is alice
+    other = session.get(User, "a")
+    session.close()
+    assert other.name == "A"
+    fresh = Session(driver).get(User, "a")
+    fresh_session_closed = Session(driver)
+    late = fresh_session_closed.get(User, "a")
+    fresh_session_closed.close()
+    with pytest.raises(DetachedEntityError, match="User.articles was not loaded"):
+        late.articles
+    assert fresh.name == "A"
+
+
+def test_a_sync_session_refuses_an_async_driver() -> None:
+    class AsyncThing:
+        async def execute(self, cypher: str) -> None: ...
+
+    with pytest.raises(TypeError, match="use AsyncSession"):
+        Session(AsyncThing())  # type: ignore[arg-type]
+
+
+def test_adding_a_second_object_with_the_same_key_is_refused(driver: Any) -> None:
+    session = Session(driver)
+    session.add(user("alice"))
+    with pytest.raises(RunicError, match="already in this session"):
+        session.add(user("alice"))
