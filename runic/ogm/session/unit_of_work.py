@@ -61,6 +61,9 @@ class UnitOfWork:
         self.snapshots: dict[IdentityKey, dict[str, Any]] = {}
         self.new: dict[IdentityKey, Node] = {}
         self.deleted: dict[IdentityKey, Node] = {}
+        # Stored rows of the last plan: they become the snapshots once it is applied, so
+        # changes made while a flush is in flight stay pending.
+        self.planned: dict[IdentityKey, dict[str, Any]] = {}
         self.closed = False
         self.state = SessionState(self)
 
@@ -134,24 +137,24 @@ class UnitOfWork:
 
     def plan(self) -> FlushPlan:
         plan = FlushPlan()
-        for entity in self.new.values():
-            plan.creates.setdefault(type(entity), []).append(to_storage(entity))
+        self.planned = {}
+        for key, entity in self.new.items():
+            stored = self.planned[key] = to_storage(entity)
+            plan.creates.setdefault(type(entity), []).append(stored)
         for key, entity in self.identity.items():
             if key in self.new or key in self.deleted:
                 continue
-            changed = self._changes(key, entity)
+            before = self.snapshots.get(key, {})
+            now = to_storage(entity)
+            changed = {name: value for name, value in now.items() if before.get(name) != value}
             if changed:
+                self.planned[key] = now
                 plan.updates.setdefault(type(entity), []).append(
                     (self._stored_key(entity), changed)
                 )
         for entity in self.deleted.values():
             plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
         return plan
-
-    def _changes(self, key: IdentityKey, entity: Node) -> dict[str, Any]:
-        before = self.snapshots.get(key, {})
-        now = to_storage(entity)
-        return {name: value for name, value in now.items() if before.get(name) != value}
 
     @staticmethod
     def _stored_key(entity: Node) -> Any:
@@ -167,8 +170,8 @@ class UnitOfWork:
             entity.__dict__["_runic_state"] = None
         self.deleted.clear()
         self.new.clear()
-        for key, entity in self.identity.items():
-            self.snapshots[key] = to_storage(entity)
+        self.snapshots.update(self.planned)
+        self.planned = {}
 
     def rollback(self) -> None:
         """Drop pending work; loaded entities return to their last flushed values."""
@@ -177,6 +180,7 @@ class UnitOfWork:
             entity.__dict__["_runic_state"] = None
         self.new.clear()
         self.deleted.clear()
+        self.planned = {}
         for key, entity in self.identity.items():
             snapshot = self.snapshots.get(key)
             if snapshot is not None:
