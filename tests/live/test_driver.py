@@ -10,6 +10,7 @@ import pytest
 from runic.ogm.driver import GraphDriver, GraphEdge, GraphNode, create_driver
 from runic.ogm.driver.falkordb import FalkorDBDriver, parse_falkordb_url
 from runic.ogm.exceptions import ConstraintViolationError, DriverError
+from tests.falkordb_helpers import unique_constraint
 
 
 def test_driver_satisfies_the_protocol(driver: FalkorDBDriver) -> None:
@@ -47,13 +48,7 @@ def test_errors_are_runic_errors_with_the_query(driver: FalkorDBDriver) -> None:
 
 
 def test_constraint_violation(driver: FalkorDBDriver, graph: Any) -> None:
-    import time
-
-    graph.create_node_unique_constraint("Key", "id")
-    for _ in range(100):
-        if all(c.get("status") == "OPERATIONAL" for c in graph.list_constraints()):
-            break
-        time.sleep(0.02)
+    unique_constraint(graph, "Key", "id")
     driver.execute("CREATE (:Key {id: 1})")
     with pytest.raises(ConstraintViolationError):
         driver.execute("CREATE (:Key {id: 1})")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 from runic.ogm import Session, select
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import ConstraintViolationError, DetachedEntityError, RunicError
+from tests.falkordb_helpers import unique_constraint
 from tests.models import Admin, Article, User
 
 
@@ -124,11 +124,7 @@ def test_created_then_changed_is_one_create(driver: Any) -> None:
 
 
 def test_a_failing_commit_writes_nothing_and_can_be_retried(driver: Any, graph: Any) -> None:
-    graph.create_node_unique_constraint("User", "email")
-    for _ in range(100):
-        if all(c.get("status") == "OPERATIONAL" for c in graph.list_constraints()):
-            break
-        time.sleep(0.02)
+    unique_constraint(graph, "User", "email")
     with Session(driver) as session:
         session.add(user("alice"))
     before = node_count(driver)
