@@ -9,12 +9,20 @@ import pytest
 from runic.ogm import Session, select
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import ConstraintViolationError, DetachedEntityError, RunicError
+from runic.ogm.query import collect
 from tests.falkordb_helpers import unique_constraint
 from tests.models import Admin, Article, User
 
 
 def user(key: str, **values: Any) -> User:
     return User(id=key, name=values.pop("name", key.title()), email=f"{key}@x.org", **values)
+
+
+def commit_recorded(session: Session, driver: Any) -> list[Any]:
+    """Commit and return the queries the commit sent."""
+    with record_queries(driver) as log:
+        session.commit()
+    return log.queries
 
 
 def node_count(driver: Any) -> int:
@@ -49,8 +57,7 @@ def test_identity_is_preserved_across_query_paths(driver: Any) -> None:
         assert session.execute("MATCH (u:User {id: $k}) RETURN u", {"k": "alice"})[0]["u"] is alice
         erin = session.scalar(select(Admin))
         assert type(erin) is Admin and session.get(User, "erin") is erin
-        rows = session.all_rows(select(User).aggregate(
-            __import__("runic.ogm.query", fromlist=["collect"]).collect("n").as_("all")))
+        rows = session.all_rows(select(User).aggregate(collect("n").as_("all")))
         assert alice in rows[0]["all"] and erin in rows[0]["all"]
 
 
@@ -61,9 +68,7 @@ def test_only_changed_fields_are_written_and_none_removes(driver: Any) -> None:
         alice = session.get(User, "alice")
         alice.city = None
         alice.age = 31
-        with record_queries(driver) as log:
-            session.commit()
-        (query,) = log.queries
+        (query,) = commit_recorded(session, driver)
         (rows,) = query.params.values()
         assert rows == [{"key": "alice", "set": {"city": None, "age": 31}}]
     keys = driver.execute("MATCH (u:User) RETURN keys(u)", read_only=True).rows[0][0]
@@ -87,9 +92,7 @@ def test_unchanged_entities_send_nothing(driver: Any) -> None:
         session.add(user("alice"))
     with Session(driver) as session:
         session.get(User, "alice").name = "Alice"
-        with record_queries(driver) as log:
-            session.commit()
-        assert log.count == 0
+        assert commit_recorded(session, driver) == []
 
 
 def test_delete_removes_node_and_edges(driver: Any) -> None:
@@ -105,9 +108,7 @@ def test_created_then_deleted_sends_nothing(driver: Any) -> None:
         ghost = user("ghost")
         session.add(ghost)
         session.delete(ghost)
-        with record_queries(driver) as log:
-            session.commit()
-        assert log.count == 0
+        assert commit_recorded(session, driver) == []
     assert node_count(driver) == 0
 
 
@@ -116,10 +117,8 @@ def test_created_then_changed_is_one_create(driver: Any) -> None:
         alice = user("alice")
         session.add(alice)
         alice.city = "Rome"
-        with record_queries(driver) as log:
-            session.commit()
-        assert log.count == 1 and "CREATE" in log.queries[0].cypher
-        assert "MATCH" not in log.queries[0].cypher
+        (query,) = commit_recorded(session, driver)
+        assert "CREATE" in query.cypher and "MATCH" not in query.cypher
     assert Session(driver).get(User, "alice").city == "Rome"
 
 
@@ -143,9 +142,7 @@ def test_a_failing_commit_writes_nothing_and_can_be_retried(driver: Any, graph: 
 def test_ten_thousand_entities_are_one_query(driver: Any) -> None:
     with Session(driver) as session:
         session.add_all(user(f"u{i}") for i in range(10_000))
-        with record_queries(driver) as log:
-            session.commit()
-        assert log.count == 1
+        assert len(commit_recorded(session, driver)) == 1
     assert node_count(driver) == 10_000
 
 
@@ -171,7 +168,7 @@ def test_context_manager_rolls_back_on_error(driver: Any) -> None:
     assert node_count(driver) == 0
 
 
-def test_lazy_load_and_detached(driver: Any) -> None:
+def test_lazy_load_is_one_query_and_shares_identity(driver: Any) -> None:
     driver.execute("CREATE (:User {id: 'a', name: 'A', email: 'a'})-[:WROTE]->(:Article {id: 'x', title: 'X'})")
     session = Session(driver)
     alice = session.get(User, "a")
@@ -179,16 +176,26 @@ def test_lazy_load_and_detached(driver: Any) -> None:
         assert [a.id for a in alice.articles] == ["x"]
         assert log.count == 1
         assert alice.articles[0].author is alice
-    other = session.get(User, "a")
+        assert log.count == 2
+
+
+def test_a_pending_entity_has_empty_relations_without_a_query(driver: Any) -> None:
+    session = Session(driver)
+    alice = user("alice")
+    session.add(alice)
+    with record_queries(driver) as log:
+        assert alice.articles == [] and alice.best_friend is None
+    assert log.count == 0
+
+
+def test_unloaded_relations_after_close_raise_detached(driver: Any) -> None:
+    driver.execute("CREATE (:User {id: 'a', name: 'A', email: 'a'})")
+    session = Session(driver)
+    alice = session.get(User, "a")
     session.close()
-    assert other.name == "A"
-    fresh = Session(driver).get(User, "a")
-    fresh_session_closed = Session(driver)
-    late = fresh_session_closed.get(User, "a")
-    fresh_session_closed.close()
+    assert alice.name == "A"  # loaded fields stay readable
     with pytest.raises(DetachedEntityError, match="User.articles was not loaded"):
-        late.articles
-    assert fresh.name == "A"
+        alice.articles
 
 
 def test_a_sync_session_refuses_an_async_driver() -> None:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from runic.ogm.driver.dialect import FALKORDB, Dialect
 from runic.ogm.exceptions import StatementError
-from runic.ogm.identifiers import quote, validate_identifier
+from runic.ogm.identifiers import quote
 from runic.ogm.model.relations import Direction
 from runic.ogm.query.expressions import Comparison, Conjunction, Expression, Negation
 from runic.ogm.query.functions import Aggregate
@@ -289,30 +289,48 @@ def compile_count(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compil
     return CompiledQuery("\n".join(lines), compiler.params, True, (Column("count"),))
 
 
-def compile_create_nodes(
-    model: type[Node], rows: Sequence[dict[str, Any]], dialect: Dialect = FALKORDB
-) -> CompiledQuery:
-    """One ``UNWIND`` that creates a node per row of stored properties (see ``to_storage``).
-
-    Plain properties are set as one map; vectors and points go through the dialect's
-    constructors, since a property map cannot hold them.
-    """
-    special = {
+def special_fields(model: type[Node]) -> dict[str, str]:
+    """Fields a property map cannot hold (vectors, points), with their storage kind."""
+    return {
         name: field.converter.storage
         for name, field in model.__runic__.fields.items()
         if field.converter.storage != "plain"
     }
+
+
+def stored_value(dialect: Dialect, storage: str, source: str) -> str:
+    """The dialect's constructor around ``source`` for a vector or point field."""
+    return dialect.vector_value(source) if storage == "vector" else dialect.point_value(source)
+
+
+def create_stage(
+    model: type[Node], rows: Sequence[dict[str, Any]], dialect: Dialect, parameter: str
+) -> tuple[str, list[dict[str, Any]]]:
+    """One ``UNWIND`` creating a node per row of stored properties, and its payload.
+
+    Plain properties are set as one map; vectors and points go through the dialect's
+    constructors, since a property map cannot hold them.
+    """
+    special = special_fields(model)
     payload = []
     for row in rows:
-        plain = {k: v for k, v in row.items() if v is not None and k not in special}
-        item: dict[str, Any] = {"props": plain}
-        for name in special:
-            item[validate_identifier(name, "property")] = row.get(name)
+        item: dict[str, Any] = {
+            "props": {k: v for k, v in row.items() if v is not None and k not in special}
+        }
+        for position, name in enumerate(special):
+            item[f"s{position}"] = row.get(name)
         payload.append(item)
-    assignments = ["n = r.props"]
-    for name, storage in special.items():
-        source = f"r.{quote(name)}"
-        value = dialect.vector_value(source) if storage == "vector" else dialect.point_value(source)
-        assignments.append(f"n.{quote(name)} = {value}")
-    cypher = f"UNWIND $rows AS r CREATE (n{labels_pattern(model)}) SET " + ", ".join(assignments)
+    sets = ["n = r.props"] + [
+        f"n.{quote(name)} = {stored_value(dialect, storage, f'r.s{position}')}"
+        for position, (name, storage) in enumerate(special.items())
+    ]
+    cypher = f"UNWIND {parameter} AS r CREATE (n{labels_pattern(model)}) SET " + ", ".join(sets)
+    return cypher, payload
+
+
+def compile_create_nodes(
+    model: type[Node], rows: Sequence[dict[str, Any]], dialect: Dialect = FALKORDB
+) -> CompiledQuery:
+    """Create one node per row of stored properties (see ``to_storage``) in one query."""
+    cypher, payload = create_stage(model, rows, dialect, "$rows")
     return CompiledQuery(cypher, {"rows": payload}, read_only=False)

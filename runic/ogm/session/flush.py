@@ -13,7 +13,13 @@ from typing import Any
 from runic.ogm.driver.dialect import Dialect
 from runic.ogm.identifiers import quote
 from runic.ogm.model.node import Node
-from runic.ogm.query.compiler import CompiledQuery, labels_pattern
+from runic.ogm.query.compiler import (
+    CompiledQuery,
+    create_stage,
+    labels_pattern,
+    special_fields,
+    stored_value,
+)
 
 
 @dataclass(slots=True)
@@ -26,18 +32,6 @@ class FlushPlan:
 
     def __bool__(self) -> bool:
         return bool(self.creates or self.updates or self.deletes)
-
-
-def _special_fields(model: type[Node]) -> dict[str, str]:
-    return {
-        name: attribute.converter.storage
-        for name, attribute in model.__runic__.fields.items()
-        if attribute.converter.storage != "plain"
-    }
-
-
-def _stored_value(dialect: Dialect, storage: str, source: str) -> str:
-    return dialect.vector_value(source) if storage == "vector" else dialect.point_value(source)
 
 
 def _match_by_key(model: type[Node], source: str) -> str:
@@ -56,25 +50,12 @@ def compile_flush(plan: FlushPlan, dialect: Dialect) -> CompiledQuery:
         return "$" + name
 
     for model, rows in plan.creates.items():
-        special = _special_fields(model)
-        payload = []
-        for row in rows:
-            item: dict[str, Any] = {
-                "props": {k: v for k, v in row.items() if v is not None and k not in special}
-            }
-            for position, name in enumerate(special):
-                item[f"s{position}"] = row.get(name)
-            payload.append(item)
-        sets = ["n = r.props"] + [
-            f"n.{quote(name)} = {_stored_value(dialect, storage, f'r.s{position}')}"
-            for position, (name, storage) in enumerate(special.items())
-        ]
-        stages.append(
-            f"UNWIND {batch(payload)} AS r CREATE (n{labels_pattern(model)}) SET " + ", ".join(sets)
-        )
+        name = f"b{len(params)}"
+        cypher, params[name] = create_stage(model, rows, dialect, "$" + name)
+        stages.append(cypher)
 
     for model, changes in plan.updates.items():
-        special = _special_fields(model)
+        special = special_fields(model)
         # Rows that change the same special fields share a stage, so each stage's SET
         # list is fixed; plain fields go through one `+=` map (None removes).
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
@@ -87,7 +68,7 @@ def compile_flush(plan: FlushPlan, dialect: Dialect) -> CompiledQuery:
             groups.setdefault(specials, []).append(item)
         for specials, payload in groups.items():
             sets = ["n += r.set"] + [
-                f"n.{quote(name)} = {_stored_value(dialect, special[name], f'r.s{position}')}"
+                f"n.{quote(name)} = {stored_value(dialect, special[name], f'r.s{position}')}"
                 for position, name in enumerate(specials)
             ]
             stages.append(

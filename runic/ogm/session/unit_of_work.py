@@ -46,7 +46,11 @@ class SessionState:
                 "is closed; load it with fetch= before closing"
             )
         assert isinstance(entity, Node)
-        value = unit.relation_loader(entity, relation)
+        if identity_key(entity) in unit.new:
+            # Not stored yet, so it has no stored relations: start empty, no query.
+            value: Any = [] if relation.to_many else None
+        else:
+            value = unit.relation_loader(entity, relation)
         entity.__dict__["_runic_relations"][relation.name] = value
         return value
 
