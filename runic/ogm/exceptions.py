@@ -57,4 +57,21 @@ class DriverError(RunicError):
 
 
 class ConstraintViolationError(DriverError):
-    """The database refused a write because it breaks a constraint."""
+    """The database refused a write because it breaks a constraint.
+
+    ``label`` is the label the database named; a session that can tell which of its
+    entities broke the constraint sets ``entity`` and ``field`` too.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        label: str | None = None,
+        entity: Any = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.label = label
+        self.entity = entity
+        self.field = field

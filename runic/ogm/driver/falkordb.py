@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -39,7 +40,10 @@ def neutral(value: Any) -> Any:
 def translate_error(error: RedisError, cypher: str) -> DriverError:
     message = str(error)
     if "constraint" in message.lower():
-        return ConstraintViolationError(f"FalkorDB refused the write: {message}")
+        label = re.search(r"of type (\w+)", message)
+        return ConstraintViolationError(
+            f"FalkorDB refused the write: {message}", label=label.group(1) if label else None
+        )
     return DriverError(f"FalkorDB rejected the query: {message}\n--- query ---\n{cypher}")
 
 

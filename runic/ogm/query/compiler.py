@@ -20,8 +20,10 @@ from runic.ogm.query.functions import Aggregate
 from runic.ogm.query.statement import Select, bind_field
 
 if TYPE_CHECKING:
+    from runic.ogm.model.entity import Entity
     from runic.ogm.model.fields import FieldAttribute
     from runic.ogm.model.node import Node
+    from runic.ogm.model.relations import RelationAttribute
     from runic.ogm.model.types import Converter
 
 ColumnKind = Literal["node", "value"]
@@ -37,12 +39,32 @@ class Column:
     many: bool = False
 
 
+#: Relations to eager-load, each with the relations to load under it.
+type FetchTree = tuple[tuple[RelationAttribute, FetchTree], ...]
+
+
 @dataclass(frozen=True, slots=True)
 class CompiledQuery:
     cypher: str
     params: dict[str, Any] = field(default_factory=dict)
     read_only: bool = True
     columns: tuple[Column, ...] = ()
+    #: For a statement with ``fetch()``: the relations held by the columns after the first.
+    fetches: FetchTree = ()
+
+
+def fetch_tree(paths: Sequence[Sequence[RelationAttribute]]) -> FetchTree:
+    """Merge fetch paths with common prefixes (``articles`` and ``articles.author``)."""
+    root: dict[RelationAttribute, dict[Any, Any]] = {}
+    for path in paths:
+        level = root
+        for relation in path:
+            level = level.setdefault(relation, {})
+
+    def freeze(level: dict[RelationAttribute, dict[Any, Any]]) -> FetchTree:
+        return tuple((relation, freeze(children)) for relation, children in level.items())
+
+    return freeze(root)
 
 
 def labels_pattern(model: type[Node]) -> str:
@@ -82,7 +104,7 @@ class _SelectCompiler:
             else:
                 edge = f"[{self.edge_aliases[index]}:{quote(step.relation.type)}]"
                 source = f"({self.aliases[index - 1]})"
-                lines.append(f"MATCH {source}{_arrow(step.relation.direction, edge)}{target}")
+                lines.append(f"MATCH {source}{arrow(step.relation.direction, edge)}{target}")
             if index in by_step:
                 lines.append("WHERE " + " AND ".join(by_step[index]))
         return lines
@@ -218,6 +240,45 @@ class _SelectCompiler:
             return cypher, Column(aggregate.name)
         return cypher, Column(aggregate.name, kind, converter, many=aggregate.function == "collect")
 
+    def fetch_stages(self, tail: list[str]) -> tuple[list[str], FetchTree]:
+        """Turn the entity ``RETURN`` into a ``WITH`` and collect each fetched relation.
+
+        Every relation is gathered by its own ``OPTIONAL MATCH`` and ``collect()``, so each
+        returned entity stays one row however many relations and targets it has. When the
+        statement is ordered, a row index keeps that order through the aggregations.
+        """
+        tree = fetch_tree(self.statement.fetches)
+        alias = self.aliases[self.statement.returns]
+        lines = ["WITH " + tail[0].removeprefix("RETURN "), *tail[1:]]
+        scope = [alias]
+        if self.statement.ordering:
+            lines.append(
+                f"WITH collect({alias}) AS _rows UNWIND range(0, size(_rows) - 1) AS _i "
+                f"WITH _rows[_i] AS {alias}, _i"
+            )
+            scope.append("_i")
+
+        def load(parent: str, tree: FetchTree, scope: list[str], prefix: str) -> list[str]:
+            names: list[str] = []
+            for index, (relation, children) in enumerate(tree):
+                name = f"{prefix}{index}"
+                edge = f"[:{quote(relation.type)}]"
+                lines.append(
+                    f"OPTIONAL MATCH ({parent}){arrow(relation.direction, edge)}"
+                    f"({name}{labels_pattern(relation.target)})"
+                )
+                nested = load(name, children, [*scope, *names, name], name + "_")
+                item = f"[{', '.join([name, *nested])}]" if children else name
+                lines.append(f"WITH {', '.join([*scope, *names])}, collect({item}) AS {name}")
+                names.append(name)
+            return names
+
+        returned = [alias, *load(alias, tree, scope, "_f")]
+        lines.append("RETURN " + ", ".join(returned))
+        if self.statement.ordering:
+            lines.append("ORDER BY _i")
+        return lines, tree
+
     def paging(self) -> list[str]:
         statement = self.statement
         lines = []
@@ -243,7 +304,7 @@ def _aliases(statement: Select[Any]) -> tuple[list[str], list[str]]:
     return nodes, edges
 
 
-def _arrow(direction: Direction, edge: str) -> str:
+def arrow(direction: Direction, edge: str) -> str:
     if direction is Direction.OUTGOING:
         return f"-{edge}->"
     if direction is Direction.INCOMING:
@@ -259,7 +320,36 @@ def compile_select(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compi
         tail, columns = compiler.aggregate_return()
     else:
         tail, columns = compiler.entity_return()
+    if statement.fetches:
+        tail, tree = compiler.fetch_stages(tail)
+        return CompiledQuery("\n".join(lines + tail), compiler.params, True, columns, tree)
     return CompiledQuery("\n".join(lines + tail), compiler.params, True, columns)
+
+
+def compile_edges(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
+    """Source, edge and target of the statement's last traversal, one row per edge."""
+    if len(statement.steps) < 2:
+        raise StatementError("all_with_edges() needs a statement with a traverse()")
+    if statement.aggregates or statement.fetches:
+        raise StatementError("all_with_edges() returns edges; drop aggregate() and fetch()")
+    compiler = _SelectCompiler(statement, dialect)
+    lines = compiler.matches()
+    last = statement.current
+    source, target = compiler.aliases[last - 1], compiler.aliases[last]
+    distinct = "DISTINCT " if statement.is_distinct else ""
+    lines.append(f"RETURN {distinct}{source}, {compiler.edge_aliases[last]}, {target}")
+    order = []
+    for key in statement.ordering:
+        if isinstance(key.key, str):
+            expression = compiler.column_reference(key.key, "order_by")
+        else:
+            expression = compiler.property_of(key.context, key.key)
+        order.append(expression + (" DESC" if key.descending else ""))
+    if order:
+        lines.append("ORDER BY " + ", ".join(order))
+    lines += compiler.paging()
+    columns = (Column(source, "node"), Column("edge"), Column(target, "node"))
+    return CompiledQuery("\n".join(lines), compiler.params, True, columns)
 
 
 def compile_count(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
@@ -289,7 +379,7 @@ def compile_count(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compil
     return CompiledQuery("\n".join(lines), compiler.params, True, (Column("count"),))
 
 
-def special_fields(model: type[Node]) -> dict[str, str]:
+def special_fields(model: type[Entity]) -> dict[str, str]:
     """Fields a property map cannot hold (vectors, points), with their storage kind."""
     return {
         name: field.converter.storage

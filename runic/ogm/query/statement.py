@@ -46,6 +46,10 @@ class GroupKey:
     context: int
 
 
+#: A relation path to eager-load, e.g. ``(User.articles, Article.comments)``.
+FetchPath = tuple["RelationAttribute", ...]
+
+
 @dataclass(frozen=True, slots=True)
 class Select[T]:
     """A query over nodes: build it with :func:`select` and the methods below."""
@@ -59,6 +63,7 @@ class Select[T]:
     returns: int = 0
     aggregates: tuple[tuple[int, Aggregate], ...] = ()
     grouping: tuple[GroupKey, ...] = ()
+    fetches: tuple[FetchPath, ...] = ()
 
     @property
     def current(self) -> int:
@@ -118,6 +123,10 @@ class Select[T]:
         """Return the last traversal target instead of the root."""
         if len(self.steps) < 2:
             raise StatementError("return_target() needs a traverse() first")
+        if self.fetches:
+            raise StatementError(
+                "call fetch() after return_target(): it applies to what is returned"
+            )
         return replace(self, returns=self.current)
 
     def order_by(self, key: FieldAttribute | str, desc: bool = False) -> Select[T]:
@@ -141,6 +150,17 @@ class Select[T]:
                 f"{what} takes fields or 'alias.property' names, got {type(key).__name__}"
             )
 
+    def fetch(self, *paths: str | RelationAttribute) -> Select[T]:
+        """Eager-load relations of the returned entities in the same round trip.
+
+        A path is a relation (``User.articles``) or a dotted name (``"articles.author"``).
+        """
+        if self.aggregates:
+            raise StatementError("fetch() loads relations of entities; an aggregate has none")
+        added = tuple(resolve_fetch_path(self.returned_model, path) for path in paths)
+        known = set(self.fetches)
+        return replace(self, fetches=(*self.fetches, *(p for p in added if p not in known)))
+
     def skip(self, count: int) -> Select[T]:
         return replace(self, skip_count=_non_negative(count, "skip"))
 
@@ -160,6 +180,8 @@ class Select[T]:
 
         if not aggregates:
             raise StatementError("aggregate() needs at least one aggregate, e.g. count('*')")
+        if self.fetches:
+            raise StatementError("aggregate() returns rows, which cannot fetch= relations")
         added = []
         for aggregate in aggregates:
             if not isinstance(aggregate, Aggregate):
@@ -215,6 +237,36 @@ def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute) -> 
         f"{field.model.__name__}.{field.name} does not belong to any node in this "
         f"statement ({names})"
     )
+
+
+def resolve_fetch_path(model: type[Node], path: str | RelationAttribute) -> FetchPath:
+    """Check a ``fetch=`` entry against the model before any I/O."""
+    from runic.ogm.model.relations import RelationAttribute
+
+    if isinstance(path, RelationAttribute):
+        if not (issubclass(model, path.model) or issubclass(path.model, model)):
+            raise StatementError(
+                f"fetch={path.model.__name__}.{path.name}: not a relation of {model.__name__}"
+            )
+        return (path,)
+    if not isinstance(path, str) or not path:
+        raise StatementError(
+            f"fetch= takes relation names such as 'articles' or 'articles.author', got {path!r}"
+        )
+    resolved = []
+    current = model
+    for name in path.split("."):
+        relations = current.__runic__.relations
+        relation = relations.get(name)
+        if relation is None:
+            known = ", ".join(relations) or "none"
+            raise StatementError(
+                f"fetch={path!r}: {current.__name__} has no relation {name!r} "
+                f"(relations of {current.__name__}: {known})"
+            )
+        resolved.append(relation)
+        current = relation.target
+    return tuple(resolved)
 
 
 def _non_negative(count: int, name: str) -> int:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from runic.ogm.driver.records import GraphNode, QueryResult
+from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import RunicError
+from runic.ogm.model.edge import Edge
 from runic.ogm.model.entity import EntityState
 from runic.ogm.model.node import Node
 from runic.ogm.model.registry import registry
@@ -66,3 +67,17 @@ def decode_rows(
         }
         for row in result.rows
     ]
+
+
+def build_edge(edge: GraphEdge) -> Edge | GraphEdge:
+    """A detached Edge entity for an edge of a declared type, else the neutral record."""
+    model = registry.edge_class(edge.type)
+    if model is None:
+        return edge
+    entity = model.__new__(model)
+    entity.__dict__.update(
+        _runic_values=from_storage(model.__runic__, edge.properties),
+        _runic_relations={},
+        _runic_state=None,
+    )
+    return entity

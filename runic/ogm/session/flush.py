@@ -1,82 +1,201 @@
-"""Flush planning: pending node work becomes one query of batched ``UNWIND`` stages.
+"""Flush planning: pending work becomes one query of batched ``UNWIND`` stages.
 
-Sans-I/O. Batches run in a fixed order (creates, updates, deletes), one ``UNWIND`` per
-model, chained with ``WITH count(*) AS _`` so that empty batches do not stop the query.
-On FalkorDB one query is applied whole or not at all, which makes a flush atomic.
+Sans-I/O. Stages run in a fixed order: node creates, node updates, edge clears, edge
+merges, edge deletes, node deletes. Each is one ``UNWIND`` per model or relationship
+shape, split into chunks of at most ``chunk_size`` rows, and the stages are chained with
+``WITH count(*) AS _`` so that empty batches do not stop the query. On FalkorDB one
+query is applied whole or not at all, which makes a flush atomic.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from runic.ogm.driver.dialect import Dialect
 from runic.ogm.identifiers import quote
+from runic.ogm.model.entity import Entity
 from runic.ogm.model.node import Node
+from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.compiler import (
     CompiledQuery,
+    arrow,
     create_stage,
     labels_pattern,
     special_fields,
     stored_value,
 )
 
+#: Rows per ``UNWIND`` stage; one flush stays one query whatever its size.
+CHUNK_SIZE = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeShape:
+    """Edges that share one ``UNWIND`` stage: same type, endpoint models and edge model."""
+
+    edge_type: str
+    start: type[Node]
+    end: type[Node]
+    undirected: bool = False
+    edge: type[Entity] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeRow:
+    start_key: Any
+    end_key: Any
+    properties: dict[str, Any] | None = None
+
 
 @dataclass(slots=True)
 class FlushPlan:
-    """Rows to write, grouped per model; empty when there is nothing to send."""
+    """Rows to write, grouped per model or edge shape; false when there is nothing to send."""
 
     creates: dict[type[Node], list[dict[str, Any]]] = field(default_factory=dict)
     updates: dict[type[Node], list[tuple[Any, dict[str, Any]]]] = field(default_factory=dict)
+    #: Relations assigned without being loaded: their stored edges are removed first.
+    clears: dict[RelationAttribute, list[Any]] = field(default_factory=dict)
+    merges: dict[EdgeShape, list[EdgeRow]] = field(default_factory=dict)
+    unlinks: dict[EdgeShape, list[EdgeRow]] = field(default_factory=dict)
     deletes: dict[type[Node], list[Any]] = field(default_factory=dict)
 
     def __bool__(self) -> bool:
-        return bool(self.creates or self.updates or self.deletes)
+        return any(
+            (self.creates, self.updates, self.clears, self.merges, self.unlinks, self.deletes)
+        )
 
 
-def _match_by_key(model: type[Node], source: str) -> str:
-    info = model.__runic__
-    root = info.root or model
-    return f"MATCH (n{labels_pattern(root)} {{{quote(info.key_field.name)}: {source}}})"  # type: ignore[arg-type]
+def root_model(model: type[Node]) -> type[Node]:
+    """The class whose label and key identify ``model``'s nodes (its root Node class)."""
+    root = model.__runic__.root
+    assert root is not None and issubclass(root, Node)
+    return root
 
 
-def compile_flush(plan: FlushPlan, dialect: Dialect) -> CompiledQuery:
-    stages: list[str] = []
-    params: dict[str, Any] = {}
+def _node_by_key(alias: str, model: type[Node], source: str) -> str:
+    root = root_model(model)
+    return f"({alias}{labels_pattern(root)} {{{quote(root.__runic__.key_field.name)}: {source}}})"
 
-    def batch(payload: list[Any]) -> str:
-        name = f"b{len(params)}"
-        params[name] = payload
-        return "$" + name
+
+def _edge_pattern(shape: EdgeShape, alias: str) -> str:
+    arrow = "-" if shape.undirected else "->"
+    return (
+        f"{_node_by_key('a', shape.start, 'r.a')}-[{alias}:{quote(shape.edge_type)}]{arrow}"
+        f"{_node_by_key('b', shape.end, 'r.b')}"
+    )
+
+
+def _chunks[T](rows: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class _Stages:
+    def __init__(self, dialect: Dialect, chunk_size: int) -> None:
+        self.dialect = dialect
+        self.chunk_size = chunk_size
+        self.lines: list[str] = []
+        self.params: dict[str, Any] = {}
+
+    def parameter(self) -> str:
+        return f"b{len(self.params)}"
+
+    def add(self, template: str, payload: list[Any]) -> None:
+        name = self.parameter()
+        self.params[name] = payload
+        self.lines.append(template.replace("$rows", "$" + name))
+
+    @staticmethod
+    def property_sets(
+        model: type[Entity], changed: dict[str, Any], item: dict[str, Any]
+    ) -> tuple[str, ...]:
+        """Fill ``item`` with the changed values; return the special fields it sets."""
+        special = special_fields(model)
+        specials = tuple(name for name in special if name in changed)
+        item["set"] = {k: v for k, v in changed.items() if k not in special}
+        for position, name in enumerate(specials):
+            item[f"s{position}"] = changed[name]
+        return specials
+
+    def set_clause(self, alias: str, model: type[Entity], specials: tuple[str, ...]) -> str:
+        """``+=`` for plain fields (None removes), the dialect's constructor for the rest."""
+        special = special_fields(model)
+        sets = [f"{alias} += r.set"] + [
+            f"{alias}.{quote(name)} = {stored_value(self.dialect, special[name], f'r.s{position}')}"
+            for position, name in enumerate(specials)
+        ]
+        return ", ".join(sets)
+
+
+def compile_flush(
+    plan: FlushPlan, dialect: Dialect, *, chunk_size: int = CHUNK_SIZE
+) -> CompiledQuery:
+    stages = _Stages(dialect, chunk_size)
 
     for model, rows in plan.creates.items():
-        name = f"b{len(params)}"
-        cypher, params[name] = create_stage(model, rows, dialect, "$" + name)
-        stages.append(cypher)
+        for chunk in _chunks(rows, chunk_size):
+            name = stages.parameter()
+            cypher, stages.params[name] = create_stage(model, chunk, dialect, "$" + name)
+            stages.lines.append(cypher)
 
     for model, changes in plan.updates.items():
-        special = special_fields(model)
-        # Rows that change the same special fields share a stage, so each stage's SET
-        # list is fixed; plain fields go through one `+=` map (None removes).
+        # Rows that change the same special fields share a stage, so its SET list is fixed.
         groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for key, changed in changes:
-            specials = tuple(name for name in special if name in changed)
-            plain = {k: v for k, v in changed.items() if k not in special}
-            item = {"key": key, "set": plain}
-            for position, name in enumerate(specials):
-                item[f"s{position}"] = changed[name]
+            item: dict[str, Any] = {"key": key}
+            specials = stages.property_sets(model, changed, item)
             groups.setdefault(specials, []).append(item)
         for specials, payload in groups.items():
-            sets = ["n += r.set"] + [
-                f"n.{quote(name)} = {stored_value(dialect, special[name], f'r.s{position}')}"
-                for position, name in enumerate(specials)
-            ]
-            stages.append(
-                f"UNWIND {batch(payload)} AS r {_match_by_key(model, 'r.key')} SET "
-                + ", ".join(sets)
+            match = f"MATCH {_node_by_key('n', model, 'r.key')}"
+            for chunk in _chunks(payload, chunk_size):
+                stages.add(
+                    f"UNWIND $rows AS r {match} SET {stages.set_clause('n', model, specials)}",
+                    list(chunk),
+                )
+
+    for relation, keys in plan.clears.items():
+        edge = arrow(relation.direction, f"[e:{quote(relation.type)}]")
+        pattern = (
+            f"{_node_by_key('a', relation.model, 'r')}{edge}(b{labels_pattern(relation.target)})"
+        )
+        for chunk in _chunks(keys, chunk_size):
+            stages.add(f"UNWIND $rows AS r MATCH {pattern} DELETE e", list(chunk))
+
+    for shape, edge_rows in plan.merges.items():
+        groups_e: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for row in edge_rows:
+            item = {"a": row.start_key, "b": row.end_key}
+            edge_specials: tuple[str, ...] = ()
+            if shape.edge is not None:
+                edge_specials = stages.property_sets(shape.edge, row.properties or {}, item)
+            else:
+                item["set"] = {}
+            groups_e.setdefault(edge_specials, []).append(item)
+        for edge_specials, payload in groups_e.items():
+            start = _node_by_key("a", shape.start, "r.a")
+            end = _node_by_key("b", shape.end, "r.b")
+            sets = (
+                stages.set_clause("e", shape.edge, edge_specials)
+                if shape.edge is not None
+                else "e += r.set"
             )
+            for chunk in _chunks(payload, chunk_size):
+                stages.add(
+                    f"UNWIND $rows AS r MATCH {start} MATCH {end} "
+                    f"MERGE (a)-[e:{quote(shape.edge_type)}]->(b) SET {sets}",
+                    list(chunk),
+                )
+
+    for shape, edge_rows in plan.unlinks.items():
+        payload = [{"a": row.start_key, "b": row.end_key} for row in edge_rows]
+        for chunk in _chunks(payload, chunk_size):
+            stages.add(f"UNWIND $rows AS r MATCH {_edge_pattern(shape, 'e')} DELETE e", list(chunk))
 
     for model, keys in plan.deletes.items():
-        stages.append(f"UNWIND {batch(keys)} AS k {_match_by_key(model, 'k')} DETACH DELETE n")
+        match = f"MATCH {_node_by_key('n', model, 'r')}"
+        for chunk in _chunks(keys, chunk_size):
+            stages.add(f"UNWIND $rows AS r {match} DETACH DELETE n", list(chunk))
 
-    return CompiledQuery("\nWITH count(*) AS _\n".join(stages), params, read_only=False)
+    return CompiledQuery("\nWITH count(*) AS _\n".join(stages.lines), stages.params, False)

@@ -1,33 +1,80 @@
-"""The unit of work: identity map, pending sets and per-field change tracking.
+"""The unit of work: identity map, pending sets and per-field and per-relation tracking.
 
-Sans-I/O: nothing here awaits or calls a driver. ``Session`` (and ``AsyncSession``)
-ask it for the query to send and hand the results back, so both share every rule.
+Sans-I/O: nothing here awaits or calls a driver. The session core asks it for the work
+to send and tells it what came back, so ``Session`` and ``AsyncSession`` share every rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from runic.ogm.driver.records import GraphNode
-from runic.ogm.exceptions import DetachedEntityError, RunicError
+from runic.ogm.exceptions import DetachedEntityError, FieldValidationError, RunicError
 from runic.ogm.model.entity import Entity
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
-from runic.ogm.model.relations import RelationAttribute
+from runic.ogm.model.relations import Direction, RelationAttribute
 from runic.ogm.model.storage import from_storage, to_storage
 from runic.ogm.session.decoding import build_entity, node_class
-from runic.ogm.session.flush import FlushPlan
+from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, root_model
 
 IdentityKey = tuple[type[Entity], Any]
-#: Loads an unloaded relation of a persistent entity (the sync session does I/O here).
+#: Serves an unloaded relation of a stored entity: the sync session loads it with one
+#: query, the async session refuses with ``LazyLoadError``.
 RelationLoader = Callable[[Node, RelationAttribute], Any]
+#: (edge type, start, end, undirected): one pending edge operation per pair.
+PairKey = tuple[str, IdentityKey, IdentityKey, bool]
 
 
 def identity_key(entity: Node) -> IdentityKey:
     info = type(entity).__runic__
     assert info.root is not None and info.primary_key is not None
     return info.root, entity.__dict__["_runic_values"][info.primary_key]
+
+
+def relation_targets(value: Any) -> list[Node]:
+    """A relation's value as a list: a to-many list, or a to-one entity or None."""
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list) else [value]
+
+
+@dataclass(slots=True)
+class EdgeOp:
+    """A pending ``relate`` (merge) or ``unrelate`` (unlink), normalised to start -> end."""
+
+    kind: Literal["merge", "unlink"]
+    relation: RelationAttribute
+    start: Node
+    end: Node
+    properties: dict[str, Any] | None = None
+
+    @property
+    def undirected(self) -> bool:
+        return self.kind == "unlink" and self.relation.direction is Direction.BOTH
+
+    @property
+    def pair(self) -> PairKey:
+        return (
+            self.relation.type,
+            identity_key(self.start),
+            identity_key(self.end),
+            self.undirected,
+        )
+
+
+def edge_op(
+    kind: Literal["merge", "unlink"],
+    relation: RelationAttribute,
+    source: Node,
+    target: Node,
+    properties: dict[str, Any] | None = None,
+) -> EdgeOp:
+    if relation.direction is Direction.INCOMING:
+        return EdgeOp(kind, relation, target, source, properties)
+    return EdgeOp(kind, relation, source, target, properties)
 
 
 class SessionState:
@@ -48,11 +95,8 @@ class SessionState:
         assert isinstance(entity, Node)
         if identity_key(entity) in unit.new:
             # Not stored yet, so it has no stored relations: start empty, no query.
-            value: Any = [] if relation.to_many else None
-        else:
-            value = unit.relation_loader(entity, relation)
-        entity.__dict__["_runic_relations"][relation.name] = value
-        return value
+            return unit.loaded_relation(entity, relation, [])
+        return unit.relation_loader(entity, relation)
 
     def load_field(self, entity: Entity, field: FieldAttribute) -> Any:
         raise DetachedEntityError(f"{type(entity).__name__}.{field.name} is not loaded")
@@ -65,9 +109,15 @@ class UnitOfWork:
         self.snapshots: dict[IdentityKey, dict[str, Any]] = {}
         self.new: dict[IdentityKey, Node] = {}
         self.deleted: dict[IdentityKey, Node] = {}
-        # Stored rows of the last plan: they become the snapshots once it is applied, so
-        # changes made while a flush is in flight stay pending.
+        #: Target keys of every loaded relation, as stored: what relation changes diff against.
+        self.relations: dict[tuple[IdentityKey, str], tuple[IdentityKey, ...]] = {}
+        #: Explicit relate()/unrelate() calls, the last one per pair.
+        self.links: dict[PairKey, EdgeOp] = {}
+        # What the last plan sent: applied on success, so changes made while a flush is in
+        # flight stay pending.
         self.planned: dict[IdentityKey, dict[str, Any]] = {}
+        self.planned_relations: dict[tuple[IdentityKey, str], tuple[IdentityKey, ...]] = {}
+        self.planned_links: dict[PairKey, EdgeOp] = {}
         self.closed = False
         self.state = SessionState(self)
 
@@ -77,6 +127,9 @@ class UnitOfWork:
         self._check_open("add")
         if not isinstance(entity, Node):
             raise TypeError(f"add() takes a Node entity, got {type(entity).__name__}")
+        owner = entity.__dict__["_runic_state"]
+        if owner is not None and owner is not self.state:
+            raise RunicError(f"{entity!r} belongs to another session; expunge it there first")
         key = identity_key(entity)
         present = self.identity.get(key)
         if present is entity:
@@ -108,7 +161,60 @@ class UnitOfWork:
         if self.identity.get(key) is entity:
             for table in (self.identity, self.snapshots, self.new, self.deleted):
                 table.pop(key, None)
+            self._forget_relations(key, entity)
             entity.__dict__["_runic_state"] = None
+
+    def link(
+        self,
+        kind: Literal["merge", "unlink"],
+        source: Node,
+        relation: RelationAttribute,
+        target: Node,
+        properties: dict[str, Any] | None = None,
+    ) -> None:
+        """Stage ``relate``/``unrelate``; a loaded relation on ``source`` follows along."""
+        method = "relate" if kind == "merge" else "unrelate"
+        self._check_open(method)
+        relation.validate([target] if relation.to_many else target)
+        for entity in (source, target):
+            if entity.__dict__["_runic_state"] is None:
+                self.add(entity)
+            self._check_member(entity, f"{method}()")
+        op = edge_op(kind, relation, source, target, properties)
+        previous = self.links.get(op.pair)
+        if kind == "merge" and properties is None and previous is not None:
+            op.properties = previous.properties
+        self.links[op.pair] = op
+        self._follow_link(kind, source, relation, target)
+
+    def _follow_link(
+        self, kind: str, source: Node, relation: RelationAttribute, target: Node
+    ) -> None:
+        loaded = source.__dict__["_runic_relations"]
+        if relation.name not in loaded:
+            return
+        snapshot_key = (identity_key(source), relation.name)
+        stored = self.relations.get(snapshot_key, ())
+        target_key = identity_key(target)
+        value = loaded[relation.name]
+        if relation.to_many:
+            present = any(item is target for item in value)
+            if kind == "merge" and not present:
+                value.append(target)
+                self.relations[snapshot_key] = (*stored, target_key)
+            elif kind == "unlink" and present:
+                value[:] = [item for item in value if item is not target]
+                self.relations[snapshot_key] = tuple(k for k in stored if k != target_key)
+        elif kind == "merge" and value is None:
+            loaded[relation.name] = target
+            self.relations[snapshot_key] = (target_key,)
+        elif kind == "merge" and value is not target:
+            # The stored edge to the old target stays: re-read instead of guessing.
+            del loaded[relation.name]
+            self.relations.pop(snapshot_key, None)
+        elif kind == "unlink" and value is target:
+            loaded[relation.name] = None
+            self.relations[snapshot_key] = ()
 
     # -- loading -----------------------------------------------------------------
 
@@ -137,17 +243,53 @@ class UnitOfWork:
         self.snapshots[key] = to_storage(entity)  # type: ignore[index]
         return entity
 
+    def loaded_relation(
+        self, entity: Node, relation: RelationAttribute, targets: list[Node]
+    ) -> Any:
+        """Set a relation read from the graph, unless the entity already holds it."""
+        loaded = entity.__dict__["_runic_relations"]
+        if relation.name in loaded:
+            return loaded[relation.name]
+        value: Any = targets if relation.to_many else (targets[0] if targets else None)
+        loaded[relation.name] = value
+        self.relations[(identity_key(entity), relation.name)] = tuple(
+            identity_key(target) for target in targets[: None if relation.to_many else 1]
+        )
+        return value
+
+    def refreshed(self, entity: Node, node: GraphNode) -> None:
+        """Overwrite ``entity`` with what the graph holds; its relations load afresh."""
+        key = identity_key(entity)
+        values = from_storage(type(entity).__runic__, node.properties)
+        entity.__dict__["_runic_values"] = values
+        self.snapshots[key] = to_storage(entity)
+        self._forget_relations(key, entity)
+        entity.__dict__["_runic_relations"] = {}
+
+    def persistent(self, entity: Node, method: str) -> IdentityKey:
+        """The key of a stored entity held here, or a clear refusal."""
+        self._check_open(method)
+        self._check_member(entity, method)
+        key = identity_key(entity)
+        if key in self.new:
+            raise RunicError(f"{method}: {entity!r} is not stored yet; flush it first")
+        return key
+
     # -- flushing ----------------------------------------------------------------
 
     def plan(self) -> FlushPlan:
+        self._cascade()
         plan = FlushPlan()
         self.planned = {}
+        self.planned_relations = {}
         for key, entity in self.new.items():
+            self._check_key_unchanged(key, entity)
             stored = self.planned[key] = to_storage(entity)
             plan.creates.setdefault(type(entity), []).append(stored)
         for key, entity in self.identity.items():
             if key in self.new or key in self.deleted:
                 continue
+            self._check_key_unchanged(key, entity)
             before = self.snapshots.get(key, {})
             now = to_storage(entity)
             changed = {name: value for name, value in now.items() if before.get(name) != value}
@@ -156,9 +298,88 @@ class UnitOfWork:
                 plan.updates.setdefault(type(entity), []).append(
                     (self._stored_key(entity), changed)
                 )
+        ops = dict(self.links)
+        self.planned_links = dict(self.links)
+        for key, entity in self.identity.items():
+            if key not in self.deleted:
+                self._relation_changes(key, entity, plan, ops)
+        for op in ops.values():
+            if self._alive(op.start) and self._alive(op.end):
+                self._plan_edge(op, plan)
         for entity in self.deleted.values():
             plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
         return plan
+
+    def _relation_changes(
+        self, key: IdentityKey, entity: Node, plan: FlushPlan, ops: dict[PairKey, EdgeOp]
+    ) -> None:
+        relations = type(entity).__runic__.relations
+        for name, value in entity.__dict__["_runic_relations"].items():
+            relation = relations[name]
+            targets = [t for t in relation_targets(value) if identity_key(t) not in self.deleted]
+            now = tuple(dict.fromkeys(identity_key(target) for target in targets))
+            before = self.relations.get((key, name))
+            if before is None and key not in self.new:
+                # Assigned without being loaded: the new value replaces whatever is stored.
+                plan.clears.setdefault(relation, []).append(self._stored_key(entity))
+            before = before or ()
+            if now == before:
+                continue
+            self.planned_relations[(key, name)] = now
+            by_key = {identity_key(target): target for target in targets}
+            for target_key in now:
+                if target_key not in before:
+                    op = edge_op("merge", relation, entity, by_key[target_key])
+                    ops[op.pair] = op
+            for target_key in before:
+                if target_key not in now and target_key in self.identity:
+                    op = edge_op("unlink", relation, entity, self.identity[target_key])
+                    ops[op.pair] = op
+
+    def _plan_edge(self, op: EdgeOp, plan: FlushPlan) -> None:
+        shape = EdgeShape(
+            op.relation.type,
+            root_model(type(op.start)),
+            root_model(type(op.end)),
+            op.undirected,
+            op.relation.edge if op.kind == "merge" else None,
+        )
+        row = EdgeRow(self._stored_key(op.start), self._stored_key(op.end), op.properties)
+        target = plan.merges if op.kind == "merge" else plan.unlinks
+        target.setdefault(shape, []).append(row)
+
+    def _cascade(self) -> None:
+        """Entities reachable through relations and not yet in a session join this one."""
+        pending = list(self.identity.values())
+        while pending:
+            entity = pending.pop()
+            for name, value in entity.__dict__["_runic_relations"].items():
+                for target in relation_targets(value):
+                    if target.__dict__["_runic_state"] is None:
+                        self.add(target)
+                        pending.append(target)
+                    else:
+                        self._check_member(target, f"{type(entity).__name__}.{name}")
+
+    def _check_member(self, entity: Node, where: str) -> None:
+        if entity.__dict__["_runic_state"] is not self.state or (
+            self.identity.get(identity_key(entity)) is not entity
+        ):
+            raise RunicError(f"{where}: {entity!r} is not in this session; add or load it here")
+
+    def _check_key_unchanged(self, key: IdentityKey, entity: Node) -> None:
+        if identity_key(entity) != key:
+            info = type(entity).__runic__
+            raise FieldValidationError(
+                info.name,
+                info.key_field.name,
+                f"the primary key of an entity in a session cannot change ({key[1]!r} -> "
+                f"{identity_key(entity)[1]!r}); delete it and add a new one",
+            )
+
+    def _alive(self, entity: Node) -> bool:
+        key = identity_key(entity)
+        return self.identity.get(key) is entity and key not in self.deleted
 
     @staticmethod
     def _stored_key(entity: Node) -> Any:
@@ -171,11 +392,18 @@ class UnitOfWork:
         for key, entity in self.deleted.items():
             self.identity.pop(key, None)
             self.snapshots.pop(key, None)
+            self._forget_relations(key, entity)
             entity.__dict__["_runic_state"] = None
         self.deleted.clear()
         self.new.clear()
         self.snapshots.update(self.planned)
+        self.relations.update(self.planned_relations)
+        for pair, op in self.planned_links.items():
+            if self.links.get(pair) is op:
+                del self.links[pair]
         self.planned = {}
+        self.planned_relations = {}
+        self.planned_links = {}
 
     def rollback(self) -> None:
         """Drop pending work; loaded entities return to their last flushed values."""
@@ -184,19 +412,25 @@ class UnitOfWork:
             entity.__dict__["_runic_state"] = None
         self.new.clear()
         self.deleted.clear()
+        self.links.clear()
+        self.relations.clear()
         self.planned = {}
         for key, entity in self.identity.items():
             snapshot = self.snapshots.get(key)
             if snapshot is not None:
                 entity.__dict__["_runic_values"] = from_storage(type(entity).__runic__, snapshot)
-                entity.__dict__["_runic_relations"] = {}
+            entity.__dict__["_runic_relations"] = {}
 
     def close(self) -> None:
         self.closed = True
-        self.identity.clear()
-        self.snapshots.clear()
-        self.new.clear()
-        self.deleted.clear()
+        for table in (self.identity, self.snapshots, self.new, self.deleted):
+            table.clear()
+        self.relations.clear()
+        self.links.clear()
+
+    def _forget_relations(self, key: IdentityKey, entity: Node) -> None:
+        for name in type(entity).__runic__.relations:
+            self.relations.pop((key, name), None)
 
     def _check_open(self, method: str) -> None:
         if self.closed:

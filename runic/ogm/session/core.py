@@ -1,0 +1,314 @@
+"""What a session does, written once for the sync and async shells.
+
+Each operation is a generator: it yields the queries it needs, receives each result
+through ``send()`` (or the driver's error through ``throw()``) and returns its answer.
+``Session`` drives these generators with blocking calls and ``AsyncSession`` with
+``await``, so neither shell holds any logic of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Mapping, Sequence
+from typing import Any
+
+from runic.ogm.driver.dialect import Dialect
+from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
+from runic.ogm.exceptions import (
+    ConstraintViolationError,
+    EntityNotFoundError,
+    StatementError,
+)
+from runic.ogm.identifiers import quote
+from runic.ogm.model.node import Node
+from runic.ogm.model.registry import registry
+from runic.ogm.model.relations import RelationAttribute
+from runic.ogm.model.storage import to_storage
+from runic.ogm.query.compiler import (
+    CompiledQuery,
+    FetchTree,
+    compile_count,
+    compile_edges,
+    compile_select,
+    labels_pattern,
+)
+from runic.ogm.query.statement import FetchPath, Select, resolve_fetch_path, select
+from runic.ogm.session.decoding import build_edge, decode_rows
+from runic.ogm.session.flush import compile_flush, root_model
+from runic.ogm.session.unit_of_work import (
+    RelationLoader,
+    UnitOfWork,
+    identity_key,
+    relation_targets,
+)
+
+#: An operation: yields queries, is sent their results, returns its answer.
+type Operation[T] = Generator[CompiledQuery, QueryResult, T]
+
+
+class SessionCore:
+    """The unit of work plus the queries that read into it and flush it."""
+
+    def __init__(self, dialect: Dialect, relation_loader: RelationLoader, autoflush: bool) -> None:
+        self.dialect = dialect
+        self.autoflush = autoflush
+        self.unit = UnitOfWork(relation_loader)
+
+    # -- writing -----------------------------------------------------------------
+
+    def flush(self) -> Operation[None]:
+        """Send all pending work as one atomic query; on failure nothing changes here."""
+        plan = self.unit.plan()
+        if not plan:
+            return
+        try:
+            yield compile_flush(plan, self.dialect)
+        except ConstraintViolationError as error:
+            explained = yield from self._explain_violation(error)
+            raise explained from error
+        self.unit.flushed()
+
+    def _prepare(self) -> Operation[None]:
+        if self.autoflush:
+            yield from self.flush()
+
+    def relate(
+        self, source: Node, relation: RelationAttribute | str, target: Node, edge: Any = None
+    ) -> None:
+        attribute = self.relation_of(source, relation, "relate()")
+        properties = None
+        if edge is not None:
+            if attribute.edge is None:
+                raise StatementError(
+                    f"relate(): {type(source).__name__}.{attribute.name} declares no edge "
+                    f"model, so it takes no edge= (got {type(edge).__name__})"
+                )
+            if not isinstance(edge, attribute.edge):
+                raise StatementError(
+                    f"relate(): edge= for {type(source).__name__}.{attribute.name} must be a "
+                    f"{attribute.edge.__name__}, got {type(edge).__name__}"
+                )
+            properties = to_storage(edge)
+        self.unit.link("merge", source, attribute, target, properties)
+
+    def unrelate(self, source: Node, relation: RelationAttribute | str, target: Node) -> None:
+        self.unit.link("unlink", source, self.relation_of(source, relation, "unrelate()"), target)
+
+    @staticmethod
+    def relation_of(
+        source: Node, relation: RelationAttribute | str, method: str
+    ) -> RelationAttribute:
+        if not isinstance(source, Node):
+            raise TypeError(f"{method} takes a Node entity first, got {type(source).__name__}")
+        relations = type(source).__runic__.relations
+        name = relation.name if isinstance(relation, RelationAttribute) else relation
+        found = relations.get(name) if isinstance(name, str) else None
+        if found is None or (
+            isinstance(relation, RelationAttribute) and not issubclass(type(source), relation.model)
+        ):
+            known = ", ".join(relations) or "none"
+            raise StatementError(
+                f"{method}: {type(source).__name__} has no relation {relation!r} "
+                f"(relations: {known})"
+            )
+        return found
+
+    # -- reading -----------------------------------------------------------------
+
+    def get(
+        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute]
+    ) -> Operation[Any]:
+        paths = [resolve_fetch_path(model, path) for path in fetch]
+        cached = self.unit.cached(model, key)
+        if cached is not None and self._holds(cached, paths):
+            return cached
+        statement = select(model).where(model.__runic__.key_field == key).limit(1)
+        if paths:
+            statement = statement.fetch(*[".".join(r.name for r in path) for path in paths])
+        found = yield from self.scalars(statement)
+        return found[0] if found else None
+
+    @staticmethod
+    def _holds(entity: Node, paths: Sequence[FetchPath]) -> bool:
+        """True when every fetch path is already loaded on ``entity`` (no query needed)."""
+        for path in paths:
+            level = [entity]
+            for relation in path:
+                loaded = [item.__dict__["_runic_relations"] for item in level]
+                if any(relation.name not in values for values in loaded):
+                    return False
+                level = [t for values in loaded for t in relation_targets(values[relation.name])]
+        return True
+
+    def scalars(self, statement: Select[Any]) -> Operation[list[Any]]:
+        if statement.aggregates:
+            raise StatementError("scalars() returns entities; read an aggregate with all_rows()")
+        yield from self._prepare()
+        query = compile_select(statement, self.dialect)
+        result = yield query
+        found: list[Node] = []
+        for row in result.rows:
+            entity = self.unit.merge(row[0])
+            for (relation, children), value in zip(query.fetches, row[1:], strict=True):
+                self._attach(entity, relation, children, value)
+            found.append(entity)
+        return found
+
+    def _attach(
+        self, entity: Node, relation: RelationAttribute, children: FetchTree, value: Any
+    ) -> None:
+        """Fill a fetched relation (and the relations fetched under it) from ``collect()``."""
+        targets: list[Node] = []
+        for item in value or ():
+            node, nested = (item[0], item[1:]) if children else (item, ())
+            if node is None:
+                continue
+            target = self.unit.merge(node)
+            for (child, grandchildren), child_value in zip(children, nested, strict=True):
+                self._attach(target, child, grandchildren, child_value)
+            if all(target is not seen for seen in targets):
+                targets.append(target)
+        self.unit.loaded_relation(entity, relation, targets)
+
+    def scalar(self, statement: Select[Any]) -> Operation[Any]:
+        found = yield from self.scalars(statement.limit(1))
+        return found[0] if found else None
+
+    def count(self, statement: Select[Any]) -> Operation[int]:
+        yield from self._prepare()
+        result = yield compile_count(statement, self.dialect)
+        return int(result.rows[0][0])
+
+    def all_rows(self, statement: Select[Any]) -> Operation[list[dict[str, Any]]]:
+        yield from self._prepare()
+        query = compile_select(statement, self.dialect)
+        result = yield query
+        return decode_rows(result, query.columns, self.unit.merge)
+
+    def all_with_edges(self, statement: Select[Any]) -> Operation[list[tuple[Any, Any, Any]]]:
+        """``(source, edge, target)`` for the statement's last traversal, one per edge."""
+        yield from self._prepare()
+        result = yield compile_edges(statement, self.dialect)
+        merge = self.unit.merge
+        return [
+            (merge(source), build_edge(edge), merge(target)) for source, edge, target in result.rows
+        ]
+
+    def execute(
+        self, cypher: str, params: Mapping[str, Any] | None
+    ) -> Operation[list[dict[str, Any]]]:
+        """Raw Cypher; nodes and edges of declared models come back as entities."""
+        if not isinstance(cypher, str):
+            raise TypeError(f"execute() takes Cypher text, got {type(cypher).__name__}")
+        yield from self._prepare()
+        result = yield CompiledQuery(cypher, dict(params or {}), read_only=False)
+        return [
+            {name: self._decode_raw(value) for name, value in zip(result.columns, row, strict=True)}
+            for row in result.rows
+        ]
+
+    def _decode_raw(self, value: Any) -> Any:
+        if isinstance(value, GraphNode) and registry.class_for_labels(frozenset(value.labels)):
+            return self.unit.merge(value)
+        if isinstance(value, GraphEdge):
+            return build_edge(value)
+        if isinstance(value, list):
+            return [self._decode_raw(item) for item in value]
+        return value
+
+    def refresh(self, entity: Node) -> Operation[None]:
+        """Re-read ``entity``'s fields from the graph; unflushed changes to it are dropped."""
+        self.unit.persistent(entity, "refresh()")
+        model = type(entity)
+        key = identity_key(entity)[1]
+        query = compile_select(
+            select(model).where(model.__runic__.key_field == key).limit(1), self.dialect
+        )
+        result = yield query
+        if not result.rows:
+            raise EntityNotFoundError(f"refresh(): {entity!r} is no longer in the graph")
+        self.unit.refreshed(entity, result.rows[0][0])
+
+    def load_relation(self, entity: Node, relation: RelationAttribute) -> Operation[Any]:
+        """One query for an unloaded relation of a stored entity (the sync lazy load)."""
+        info = type(entity).__runic__
+        key = entity.__dict__["_runic_values"][info.key_field.name]
+        statement = (
+            select(type(entity))
+            .where(info.key_field == key)
+            .traverse(getattr(type(entity), relation.name))
+            .return_target()
+        )
+        targets = yield from self.scalars(statement)
+        return self.unit.loaded_relation(entity, relation, targets)
+
+    # -- failures ----------------------------------------------------------------
+
+    def _explain_violation(
+        self, error: ConstraintViolationError
+    ) -> Operation[ConstraintViolationError]:
+        """Find the entity and field that broke a unique constraint, with one read per field."""
+        unit = self.unit
+        checks: dict[tuple[type[Node], str], list[tuple[Node, Any]]] = {}
+        for key, row in unit.planned.items():
+            entity = unit.identity[key]
+            info = type(entity).__runic__
+            if error.label is not None and error.label not in info.labels:
+                continue
+            before = unit.snapshots.get(key, {}) if key not in unit.new else {}
+            for name, field in info.fields.items():
+                unique = field.declaration.unique or name == info.primary_key
+                if unique and row.get(name) is not None and before.get(name) != row[name]:
+                    checks.setdefault((root_model(type(entity)), name), []).append(
+                        (entity, row[name])
+                    )
+        for (root, name), candidates in checks.items():
+            seen: dict[Any, Node] = {}
+            for entity, value in candidates:
+                if _hashable(value) in seen:
+                    return _violation(
+                        error,
+                        entity,
+                        name,
+                        value,
+                        f"so does {seen[_hashable(value)]!r}, also pending",
+                    )
+                seen[_hashable(value)] = entity
+            key_name = root.__runic__.key_field.name
+            result = yield CompiledQuery(
+                f"MATCH (n{labels_pattern(root)}) WHERE n.{quote(name)} IN $values "
+                f"RETURN n.{quote(name)} AS value, n.{quote(key_name)} AS key",
+                {"values": [value for _, value in candidates]},
+            )
+            stored = {_hashable(value): owner for value, owner in result.rows}
+            for entity, value in candidates:
+                owner = stored.get(_hashable(value), _NONE)
+                if owner is not _NONE and owner != UnitOfWork._stored_key(entity):
+                    return _violation(
+                        error,
+                        entity,
+                        name,
+                        value,
+                        f"the stored {root.__name__} {owner!r} has it already",
+                    )
+        return error
+
+
+_NONE = object()
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _violation(
+    error: ConstraintViolationError, entity: Node, field: str, value: Any, clash: str
+) -> ConstraintViolationError:
+    model = type(entity).__name__
+    return ConstraintViolationError(
+        f"commit refused by the unique constraint on {model}.{field}: {entity!r} has "
+        f"{field}={value!r} and {clash}. Nothing was written; the session still holds its "
+        f"changes, so fix the value and commit again, or roll back. ({error})",
+        label=error.label,
+        entity=entity,
+        field=field,
+    )
