@@ -36,6 +36,12 @@ class Article(Node):
     published: bool = False
     published_at: datetime | None = None
     author: User | None = Relation("WROTE", direction=INCOMING)
+    comments: list[Comment] = Relation("HAS_COMMENT")
+
+
+class Comment(Node):
+    id: str = Field(primary_key=True)
+    text: str
 
 
 class Color(enum.Enum):

@@ -19,8 +19,18 @@ def run(*command: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_docs_build_without_warnings(tmp_path: Path) -> None:
-    result = run(sys.executable, "-m", "sphinx", "-W", "--keep-going", "-q", "-b", "html",
-                 "docs", str(tmp_path / "html"))
+    result = run(
+        sys.executable,
+        "-m",
+        "sphinx",
+        "-W",
+        "--keep-going",
+        "-q",
+        "-b",
+        "html",
+        "docs",
+        str(tmp_path / "html"),
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert (tmp_path / "html" / "models.html").exists()
 
@@ -48,6 +58,15 @@ def test_mypy_strict() -> None:
 
 
 def test_ruff() -> None:
-    result = run(sys.executable, "-m", "ruff", "check", "runic", "tests", "examples",
-                 "benchmarks", "conftest.py")
+    result = run(
+        sys.executable,
+        "-m",
+        "ruff",
+        "check",
+        "runic",
+        "tests",
+        "examples",
+        "benchmarks",
+        "conftest.py",
+    )
     assert result.returncode == 0, result.stdout + result.stderr

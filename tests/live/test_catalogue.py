@@ -46,7 +46,12 @@ def test_values_round_trip_through_the_database(dataset: Any) -> None:
     from runic.ogm import select
 
     (alice,) = read_entities(dataset, select(User).where(User.id == "alice"))
-    assert (alice.name, alice.city, alice.age, alice.tags) == ("Alice", "Berlin", 31, ["py", "graph"])
+    assert (alice.name, alice.city, alice.age, alice.tags) == (
+        "Alice",
+        "Berlin",
+        31,
+        ["py", "graph"],
+    )
     (a1,) = read_entities(dataset, select(Article).where(Article.id == "a1"))
     assert a1.published_at.isoformat() == "2024-01-10T12:00:00+00:00"
 

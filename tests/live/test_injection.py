@@ -13,8 +13,13 @@ from runic.ogm.query import compile_create_nodes
 from runic.ogm.session.reader import read_count, read_entities
 from tests.models import User
 
-HOSTILE = ["x'}) DETACH DELETE n //", 'x"}) DETACH DELETE n //', "`) MATCH (m) DETACH DELETE m //",
-           "$p0", "\\' OR 1=1 --"]
+HOSTILE = [
+    "x'}) DETACH DELETE n //",
+    'x"}) DETACH DELETE n //',
+    "`) MATCH (m) DETACH DELETE m //",
+    "$p0",
+    "\\' OR 1=1 --",
+]
 
 
 def test_hostile_strings_round_trip_as_data(driver: Any) -> None:

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
 
 from runic.ogm import Session, select
 from runic.ogm.driver.recording import record_queries
-from runic.ogm.exceptions import ConstraintViolationError, DetachedEntityError, RunicError
+from runic.ogm.exceptions import (
+    ConstraintViolationError,
+    DetachedEntityError,
+    EntityNotFoundError,
+    FieldValidationError,
+    RunicError,
+)
 from runic.ogm.query import collect
 from tests.falkordb_helpers import unique_constraint
-from tests.models import Admin, Article, User
+from tests.models import Admin, Article, Friendship, User
 
 
 def user(key: str, **values: Any) -> User:
@@ -96,7 +103,9 @@ def test_unchanged_entities_send_nothing(driver: Any) -> None:
 
 
 def test_delete_removes_node_and_edges(driver: Any) -> None:
-    driver.execute("CREATE (:User {id: 'a', name: 'A', email: 'a'})-[:WROTE]->(:Article {id: 'x', title: 'X'})")
+    driver.execute(
+        "CREATE (:User {id: 'a', name: 'A', email: 'a'})-[:WROTE]->(:Article {id: 'x', title: 'X'})"
+    )
     with Session(driver) as session:
         session.delete(session.get(User, "a"))
     assert driver.execute("MATCH ()-[e]->() RETURN count(e)", read_only=True).rows == [[0]]
@@ -131,12 +140,102 @@ def test_a_failing_commit_writes_nothing_and_can_be_retried(driver: Any, graph: 
     session.add(Article(id="a1", title="T"))
     clash = User(id="other", name="Other", email="alice@x.org")
     session.add(clash)
-    with pytest.raises(ConstraintViolationError):
+    with pytest.raises(
+        ConstraintViolationError, match=r"unique constraint on User.email"
+    ) as failure:
         session.commit()
+    assert failure.value.entity is clash and failure.value.field == "email"
+    assert "User(id='alice'" not in str(failure.value) and "'alice'" in str(failure.value)
     assert node_count(driver) == before
     clash.email = "other@x.org"
     session.commit()
     assert node_count(driver) == before + 2
+
+
+def test_a_clash_between_two_pending_entities_names_both(driver: Any, graph: Any) -> None:
+    unique_constraint(graph, "User", "email")
+    with Session(driver) as session:
+        session.add_all([user("alice"), User(id="bob", name="Bob", email="alice@x.org")])
+        with pytest.raises(
+            ConstraintViolationError, match=r"User\(id='bob'.*also pending"
+        ) as failure:
+            session.commit()
+        assert failure.value.field == "email"
+        session.rollback()
+    assert node_count(driver) == 0
+
+
+def test_an_update_clash_names_the_updated_entity(driver: Any, graph: Any) -> None:
+    unique_constraint(graph, "User", "email")
+    with Session(driver) as session:
+        session.add_all([user("alice"), user("bob")])
+    with Session(driver) as session:
+        bob = session.get(User, "bob")
+        bob.email = "alice@x.org"
+        with pytest.raises(ConstraintViolationError) as failure:
+            session.commit()
+        assert failure.value.entity is bob and "stored User 'alice'" in str(failure.value)
+        session.rollback()
+        assert bob.email == "bob@x.org"
+
+
+def test_refresh_rereads_fields_and_drops_unflushed_changes(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice", city="Berlin"))
+    with Session(driver) as session:
+        alice = session.get(User, "alice")
+        alice.city = "Paris"
+        driver.execute("MATCH (u:User {id: 'alice'}) SET u.name = 'Alicia'")
+        with record_queries(driver) as log:
+            session.refresh(alice)
+        assert log.count == 1 and "SET" not in log.queries[0].cypher
+        assert (alice.name, alice.city) == ("Alicia", "Berlin")
+        assert len(commit_recorded(session, driver)) == 0
+        driver.execute("MATCH (u:User {id: 'alice'}) DELETE u")
+        with pytest.raises(EntityNotFoundError, match="alice"):
+            session.refresh(alice)
+        pending = user("bob")
+        session.add(pending)
+        with pytest.raises(RunicError, match="not stored yet"):
+            session.refresh(pending)
+        session.expunge(pending)
+
+
+def test_changing_a_primary_key_is_refused_before_any_query(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice"))
+    session = Session(driver)
+    alice = session.get(User, "alice")
+    alice.id = "alicia"
+    with (
+        record_queries(driver) as log,
+        pytest.raises(FieldValidationError, match=r"User\.id.*'alice' -> 'alicia'"),
+    ):
+        session.flush()
+    assert log.count == 0
+    session.rollback()
+    assert alice.id == "alice"
+
+
+def test_execute_returns_entities_and_edge_models(driver: Any) -> None:
+    with Session(driver) as session:
+        alice, bob = user("alice"), user("bob")
+        session.add_all([alice, bob])
+        session.relate(alice, User.best_friend, bob, edge=Friendship(since=date(2022, 2, 2)))
+    with Session(driver) as session:
+        (row,) = session.execute("MATCH (a:User)-[f:FRIEND]->(b:User) RETURN a, f, b, b.id AS key")
+        assert row["a"] is session.get(User, "alice") and row["key"] == "bob"
+        assert isinstance(row["f"], Friendship) and row["f"].since == date(2022, 2, 2)
+
+
+def test_large_flushes_are_chunked_inside_one_query(driver: Any) -> None:
+    with Session(driver) as session:
+        session._core.chunk_size = 10
+        session.add_all(user(f"u{i}") for i in range(25))
+        (query,) = commit_recorded(session, driver)
+    assert query.cypher.count("UNWIND") == 3
+    assert [len(rows) for rows in query.params.values()] == [10, 10, 5]
+    assert node_count(driver) == 25
 
 
 def test_ten_thousand_entities_are_one_query(driver: Any) -> None:
@@ -169,7 +268,9 @@ def test_context_manager_rolls_back_on_error(driver: Any) -> None:
 
 
 def test_lazy_load_is_one_query_and_shares_identity(driver: Any) -> None:
-    driver.execute("CREATE (:User {id: 'a', name: 'A', email: 'a'})-[:WROTE]->(:Article {id: 'x', title: 'X'})")
+    driver.execute(
+        "CREATE (:User {id: 'a', name: 'A', email: 'a'})-[:WROTE]->(:Article {id: 'x', title: 'X'})"
+    )
     session = Session(driver)
     alice = session.get(User, "a")
     with record_queries(driver) as log:

@@ -21,9 +21,17 @@ def insert(driver: Any, *samples: Sample) -> None:
 
 def test_every_type_round_trips(driver: Any) -> None:
     original = Sample(
-        id=1, text="héllo ✓", count=-7, ratio=0.25, flag=False, day=date(1999, 12, 31),
-        moment=datetime(2024, 2, 29, 23, 59, 58, 999999, tzinfo=UTC), color=Color.GREEN,
-        numbers=[3, 1, 2], embedding=[0.5, -1.0, 2.0], place=GeoLocation(52.5, 13.4),
+        id=1,
+        text="héllo ✓",
+        count=-7,
+        ratio=0.25,
+        flag=False,
+        day=date(1999, 12, 31),
+        moment=datetime(2024, 2, 29, 23, 59, 58, 999999, tzinfo=UTC),
+        color=Color.GREEN,
+        numbers=[3, 1, 2],
+        embedding=[0.5, -1.0, 2.0],
+        place=GeoLocation(52.5, 13.4),
     )
     insert(driver, original)
     (loaded,) = read_entities(driver, select(Sample))

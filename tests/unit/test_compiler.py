@@ -24,8 +24,13 @@ class TestImmutability:
         base = select(User)
         before = compile_select(base)
         derived = [
-            base.where(User.name == "x"), base.alias("u"), base.traverse(User.articles),
-            base.order_by(User.name), base.skip(1), base.limit(1), base.distinct(),
+            base.where(User.name == "x"),
+            base.alias("u"),
+            base.traverse(User.articles),
+            base.order_by(User.name),
+            base.skip(1),
+            base.limit(1),
+            base.distinct(),
             base.aggregate(count("*")),
         ]
         assert all(statement is not base for statement in derived)

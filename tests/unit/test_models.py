@@ -29,7 +29,14 @@ class TestDeclaration:
         assert info.labels == ("User",)
         assert info.primary_key == "id"
         assert list(info.fields) == [
-            "id", "name", "email", "city", "region", "age", "active", "tags",
+            "id",
+            "name",
+            "email",
+            "city",
+            "region",
+            "age",
+            "active",
+            "tags",
         ]
         assert set(info.relations) == {"articles", "best_friend"}
 
@@ -60,6 +67,7 @@ class TestDeclaration:
 
     def test_field_options_are_kept(self) -> None:
         assert User.email.declaration.unique is True
+
         class Indexed(Node):
             id: str
             name: str = Field(index=True)
@@ -131,8 +139,16 @@ class TestConstruction:
     def test_all_types_accept_their_values(self) -> None:
         moment = datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
         sample = Sample(
-            id=1, text="t", count=2, ratio=3, flag=False, day=date(2024, 1, 2),
-            moment=moment, color="red", numbers=(1, 2), embedding=[1, 2.5, 3],
+            id=1,
+            text="t",
+            count=2,
+            ratio=3,
+            flag=False,
+            day=date(2024, 1, 2),
+            moment=moment,
+            color="red",
+            numbers=(1, 2),
+            embedding=[1, 2.5, 3],
         )
         assert sample.ratio == 3.0 and isinstance(sample.ratio, float)
         assert sample.color is Color.RED
@@ -202,7 +218,9 @@ class TestValidation:
             make_user(nickname="z")
 
     def test_list_items_are_checked(self) -> None:
-        with pytest.raises(FieldValidationError, match=r"User\.tags: item 1: expected str, got int"):
+        with pytest.raises(
+            FieldValidationError, match=r"User\.tags: item 1: expected str, got int"
+        ):
             make_user(tags=["a", 1])
 
     def test_enum_lists_its_values(self) -> None:
@@ -210,7 +228,9 @@ class TestValidation:
             Sample(id=1, color="blue")
 
     def test_vector_dimension(self) -> None:
-        with pytest.raises(FieldValidationError, match=r"Sample\.embedding: expected 3 floats, got 2"):
+        with pytest.raises(
+            FieldValidationError, match=r"Sample\.embedding: expected 3 floats, got 2"
+        ):
             Sample(id=1, embedding=[1.0, 2.0])
 
     def test_date_is_not_datetime(self) -> None:
@@ -218,7 +238,9 @@ class TestValidation:
             Sample(id=1, day=datetime(2024, 1, 1))
 
     def test_relation_values_are_checked(self) -> None:
-        with pytest.raises(FieldValidationError, match=r"User\.articles: expected Article, got User"):
+        with pytest.raises(
+            FieldValidationError, match=r"User\.articles: expected Article, got User"
+        ):
             make_user(articles=[make_user(id="other")])
         article = Article(title="t")
         with pytest.raises(FieldValidationError, match=r"Article\.author: expected User"):
@@ -232,39 +254,46 @@ class TestValidation:
 class TestDefinitionErrors:
     def test_no_primary_key(self) -> None:
         with pytest.raises(ModelDefinitionError, match="Keyless has no primary key"):
+
             class Keyless(Node):
                 name: str
 
     def test_two_primary_keys(self) -> None:
         with pytest.raises(ModelDefinitionError, match="several primary keys"):
+
             class TwoKeys(Node):
                 a: str = Field(primary_key=True)
                 b: str = Field(primary_key=True)
 
     def test_optional_primary_key(self) -> None:
         with pytest.raises(ModelDefinitionError, match="cannot be Optional"):
+
             class OptionalKey(Node):
                 id: str | None = None
 
     def test_duplicate_label(self) -> None:
         with pytest.raises(ModelDefinitionError, match=r"labels \['User'\] are already used"):
+
             class Impostor(Node, label="User"):
                 id: str
 
     @pytest.mark.parametrize("label", ["Bad Label", "Bad`Label", "1abc", ""])
     def test_invalid_label(self, label: str) -> None:
         with pytest.raises(InvalidIdentifierError, match="invalid label"):
+
             class BadLabel(Node, label=label):
                 id: str
 
     def test_invalid_relationship_type(self) -> None:
         with pytest.raises(InvalidIdentifierError, match="relationship type"):
+
             class BadRel(Node):
                 id: str
                 others: list[User] = Relation("KNOWS` ]->() DETACH DELETE n //")
 
     def test_relation_to_a_non_node_class(self) -> None:
         with pytest.raises(ModelDefinitionError, match="must be a Node class"):
+
             class BadTarget(Node):
                 id: str
                 owner: int | None = Relation("OWNS")
@@ -274,35 +303,42 @@ class TestDefinitionErrors:
             id: str
             ghost: list["NoSuchModel"] = Relation("HAUNTS")  # noqa: F821, UP037
 
-        with pytest.raises(ModelDefinitionError, match="Dangling.ghost refers to unknown node class 'NoSuchModel'"):
+        with pytest.raises(
+            ModelDefinitionError, match="Dangling.ghost refers to unknown node class 'NoSuchModel'"
+        ):
             registry.configure()
         registry._unresolved.clear()  # keep later tests' configure() clean
 
     def test_unsupported_field_type(self) -> None:
         with pytest.raises(ModelDefinitionError, match=r"Weird\.data: unsupported field type"):
+
             class Weird(Node):
                 id: str
                 data: dict[str, int]
 
     def test_bad_default(self) -> None:
         with pytest.raises(ModelDefinitionError, match=r"BadDefault\.n: bad default 'x'"):
+
             class BadDefault(Node):
                 id: str
                 n: int = "x"  # type: ignore[assignment]
 
     def test_vector_needs_a_size(self) -> None:
         with pytest.raises(ModelDefinitionError, match="needs its size"):
+
             class NoSize(Node):
                 id: str
                 v: Vector
 
     def test_edge_type_mismatch(self) -> None:
         with pytest.raises(ModelDefinitionError, match="does not match the edge class"):
+
             class Mismatch(Node):
                 id: str
                 friend: User | None = Relation("ENEMY", edge=Friendship)
 
     def test_subclass_cannot_redefine_a_field(self) -> None:
         with pytest.raises(ModelDefinitionError, match="redefines a member of User"):
+
             class Renamed(User):
                 name: int  # type: ignore[assignment]

@@ -33,7 +33,7 @@ from runic.ogm.query.compiler import (
 )
 from runic.ogm.query.statement import FetchPath, Select, resolve_fetch_path, select
 from runic.ogm.session.decoding import build_edge, decode_rows
-from runic.ogm.session.flush import compile_flush, root_model
+from runic.ogm.session.flush import CHUNK_SIZE, compile_flush, root_model
 from runic.ogm.session.unit_of_work import (
     RelationLoader,
     UnitOfWork,
@@ -51,6 +51,7 @@ class SessionCore:
     def __init__(self, dialect: Dialect, relation_loader: RelationLoader, autoflush: bool) -> None:
         self.dialect = dialect
         self.autoflush = autoflush
+        self.chunk_size = CHUNK_SIZE
         self.unit = UnitOfWork(relation_loader)
 
     # -- writing -----------------------------------------------------------------
@@ -61,7 +62,7 @@ class SessionCore:
         if not plan:
             return
         try:
-            yield compile_flush(plan, self.dialect)
+            yield compile_flush(plan, self.dialect, chunk_size=self.chunk_size)
         except ConstraintViolationError as error:
             explained = yield from self._explain_violation(error)
             raise explained from error
