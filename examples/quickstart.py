@@ -1,4 +1,4 @@
-"""Quickstart: declare models, write a few nodes and query them on embedded FalkorDB.
+"""Quickstart: declare models, write through a Session and query on embedded FalkorDB.
 
 Run with ``./scripts/setup`` (or ``.venv/bin/python examples/quickstart.py``).
 """
@@ -10,11 +10,9 @@ from uuid import uuid4
 
 from redislite import FalkorDB
 
-from runic.ogm import INCOMING, Field, Node, Relation, select
+from runic.ogm import INCOMING, Field, Node, Relation, Session, select
 from runic.ogm.driver.falkordb import FalkorDBDriver
-from runic.ogm.model.storage import to_storage
-from runic.ogm.query import compile_create_nodes, count
-from runic.ogm.session.reader import read_entities, read_rows
+from runic.ogm.query import count
 
 
 class Author(Node):
@@ -37,27 +35,27 @@ def main() -> None:
     graph = database.select_graph("quickstart")
     driver = FalkorDBDriver(graph)
     try:
-        authors = [
-            Author(id="alice", name="Alice", city="Berlin"),
-            Author(id="bob", name="Bob", city="Berlin"),
-            Author(id="carol", name="Carol", city="Paris"),
-        ]
-        posts = [
-            Post(id="p1", title="Hello graphs", published=True,
-                 published_at=datetime(2024, 3, 1, tzinfo=UTC)),
-            Post(id="p2", title="Cypher in practice", published=True,
-                 published_at=datetime(2024, 4, 1, tzinfo=UTC)),
+        alice = Author(id="alice", name="Alice", city="Berlin")
+        carol = Author(id="carol", name="Carol", city="Paris")
+        alice.posts = [
+            Post(
+                id="p1",
+                title="Hello graphs",
+                published=True,
+                published_at=datetime(2024, 3, 1, tzinfo=UTC),
+            ),
             Post(id="p3", title="Draft", published=False),
         ]
-        # Writing goes through the Session once it lands; until then, one batch per label.
-        for model, entities in ((Author, authors), (Post, posts)):
-            query = compile_create_nodes(model, [to_storage(e) for e in entities])
-            driver.execute(query.cypher, query.params)
-        driver.execute(
-            "UNWIND $pairs AS p MATCH (a:Author {id: p[0]}), (b:Post {id: p[1]}) "
-            "CREATE (a)-[:WROTE]->(b)",
-            {"pairs": [["alice", "p1"], ["alice", "p3"], ["carol", "p2"]]},
-        )
+        carol.posts = [
+            Post(
+                id="p2",
+                title="Cypher in practice",
+                published=True,
+                published_at=datetime(2024, 4, 1, tzinfo=UTC),
+            ),
+        ]
+        with Session(driver) as session:  # commits on success: one query for everything
+            session.add_all([alice, Author(id="bob", name="Bob", city="Berlin"), carol])
 
         feed = (
             select(Post)
@@ -65,17 +63,25 @@ def main() -> None:
             .order_by(Post.published_at, desc=True)
             .limit(20)
         )
-        print("Published:", [post.title for post in read_entities(driver, feed)])
+        session = Session(driver)
+        print("Published:", [post.title for post in session.scalars(feed)])
 
         alices_posts = (
-            select(Author).where(Author.id == "alice").alias("u")
-            .traverse(Author.posts).alias("a")
+            select(Author)
+            .where(Author.id == "alice")
+            .alias("u")
+            .traverse(Author.posts)
+            .alias("a")
             .return_target()
         )
-        print("Alice wrote:", sorted(post.title for post in read_entities(driver, alices_posts)))
+        print("Alice wrote:", sorted(post.title for post in session.scalars(alices_posts)))
 
         per_city = select(Author).aggregate(count("*").as_("total"), group_by="n.city")
-        print("Authors per city:", sorted(read_rows(driver, per_city), key=str))
+        print("Authors per city:", sorted(session.all_rows(per_city), key=str))
+
+        carol = session.get(Author, "carol", fetch=["posts"])  # one round trip
+        print("Carol wrote:", [post.title for post in carol.posts])
+        session.close()
     finally:
         graph.delete()
         database.close()

@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from runic.ogm import select
+from runic.ogm import Session, select
 from runic.ogm.driver.base import GraphDriver
-from runic.ogm.model.storage import to_storage
-from runic.ogm.query import avg, collect, compile_create_nodes, count, max_, min_, sum_
+from runic.ogm.model.node import Node
+from runic.ogm.query import avg, collect, count, max_, min_, sum_
 from runic.ogm.query.statement import Select
-from tests.models import Admin, Article, User
+from tests.models import Admin, Article, Friendship, User
 
 
 def moment(day: int, month: int = 1) -> datetime:
@@ -55,19 +55,22 @@ FRIENDS = [("alice", "bob"), ("bob", "carol")]
 
 
 def load_dataset(driver: GraphDriver) -> None:
-    for model, entities in ((User, USERS), (Admin, ADMINS), (Article, ARTICLES)):
-        query = compile_create_nodes(model, [to_storage(e) for e in entities])
-        driver.execute(query.cypher, query.params)
-    driver.execute(
-        "UNWIND $pairs AS p MATCH (u:User {id: p[0]}), (a:Article {id: p[1]}) "
-        "CREATE (u)-[:WROTE]->(a)",
-        {"pairs": [list(pair) for pair in WROTE]},
-    )
-    driver.execute(
-        "UNWIND $pairs AS p MATCH (a:User {id: p[0]}), (b:User {id: p[1]}) "
-        "CREATE (a)-[:FRIEND {since: '2020-01-01'}]->(b)",
-        {"pairs": [list(pair) for pair in FRIENDS]},
-    )
+    """Write the dataset through a Session (fresh copies, so every test starts clean)."""
+    with Session(driver) as session:
+        copies: dict[str, Node] = {}
+        for entity in (*USERS, *ADMINS, *ARTICLES):
+            fields = type(entity).__runic__.fields
+            copies[entity.id] = type(entity)(**{name: getattr(entity, name) for name in fields})
+        session.add_all(copies.values())
+        for author, article in WROTE:
+            session.relate(copies[author], User.articles, copies[article])
+        for source, target in FRIENDS:
+            session.relate(
+                copies[source],
+                User.best_friend,
+                copies[target],
+                edge=Friendship(since=date(2020, 1, 1)),
+            )
 
 
 @dataclass(frozen=True)

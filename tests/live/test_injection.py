@@ -6,11 +6,8 @@ from typing import Any
 
 import pytest
 
-from runic.ogm import Node, Relation, select
+from runic.ogm import Node, Relation, Session, select
 from runic.ogm.exceptions import InvalidIdentifierError
-from runic.ogm.model.storage import to_storage
-from runic.ogm.query import compile_create_nodes
-from runic.ogm.session.reader import read_count, read_entities
 from tests.models import User
 
 HOSTILE = [
@@ -24,12 +21,12 @@ HOSTILE = [
 
 def test_hostile_strings_round_trip_as_data(driver: Any) -> None:
     users = [User(id=f"u{i}", name=text, email=text) for i, text in enumerate(HOSTILE)]
-    query = compile_create_nodes(User, [to_storage(u) for u in users])
-    driver.execute(query.cypher, query.params)
+    with Session(driver) as session:
+        session.add_all(users)
     for i, text in enumerate(HOSTILE):
-        (found,) = read_entities(driver, select(User).where(User.name == text))
+        (found,) = Session(driver).scalars(select(User).where(User.name == text))
         assert found.id == f"u{i}" and found.email == text
-    assert read_count(driver, select(User)) == len(HOSTILE)
+    assert Session(driver).count(select(User)) == len(HOSTILE)
     assert driver.execute("MATCH (n) RETURN count(n)", read_only=True).rows == [[len(HOSTILE)]]
 
 

@@ -7,16 +7,13 @@ from typing import Any
 
 import pytest
 
-from runic.ogm import GeoLocation, select
-from runic.ogm.model.storage import to_storage
-from runic.ogm.query import compile_create_nodes
-from runic.ogm.session.reader import read_entities
+from runic.ogm import GeoLocation, Session, select
 from tests.models import Color, Sample
 
 
 def insert(driver: Any, *samples: Sample) -> None:
-    query = compile_create_nodes(Sample, [to_storage(s) for s in samples])
-    driver.execute(query.cypher, query.params)
+    with Session(driver) as session:
+        session.add_all(samples)
 
 
 def test_every_type_round_trips(driver: Any) -> None:
@@ -34,7 +31,7 @@ def test_every_type_round_trips(driver: Any) -> None:
         place=GeoLocation(52.5, 13.4),
     )
     insert(driver, original)
-    (loaded,) = read_entities(driver, select(Sample))
+    (loaded,) = Session(driver).scalars(select(Sample))
     for name in Sample.__runic__.fields:
         if name != "place":
             assert getattr(loaded, name) == getattr(original, name), name
@@ -56,7 +53,7 @@ def test_none_values_store_no_property(driver: Any) -> None:
     insert(driver, Sample(id=1))
     result = driver.execute("MATCH (n:Sample) RETURN keys(n)", read_only=True)
     assert result.rows == [[["id", "numbers"]]]
-    (loaded,) = read_entities(driver, select(Sample))
+    (loaded,) = Session(driver).scalars(select(Sample))
     assert loaded.text is None and loaded.embedding is None and loaded.numbers == []
 
 
@@ -64,4 +61,4 @@ def test_datetimes_order_and_filter_on_the_server(driver: Any) -> None:
     moments = [datetime(2024, 1, d, tzinfo=UTC) for d in (3, 1, 2)]
     insert(driver, *(Sample(id=i, moment=m) for i, m in enumerate(moments)))
     statement = select(Sample).where(Sample.moment > moments[1]).order_by(Sample.moment)
-    assert [s.id for s in read_entities(driver, statement)] == [2, 0]
+    assert [s.id for s in Session(driver).scalars(statement)] == [2, 0]

@@ -4,7 +4,6 @@ from runic.ogm.query.compiler import (
     Column,
     CompiledQuery,
     compile_count,
-    compile_create_nodes,
     compile_select,
 )
 from runic.ogm.query.expressions import Expression
@@ -20,7 +19,6 @@ __all__ = [
     "avg",
     "collect",
     "compile_count",
-    "compile_create_nodes",
     "compile_select",
     "count",
     "max_",

@@ -416,11 +416,3 @@ def create_stage(
     ]
     cypher = f"UNWIND {parameter} AS r CREATE (n{labels_pattern(model)}) SET " + ", ".join(sets)
     return cypher, payload
-
-
-def compile_create_nodes(
-    model: type[Node], rows: Sequence[dict[str, Any]], dialect: Dialect = FALKORDB
-) -> CompiledQuery:
-    """Create one node per row of stored properties (see ``to_storage``) in one query."""
-    cypher, payload = create_stage(model, rows, dialect, "$rows")
-    return CompiledQuery(cypher, {"rows": payload}, read_only=False)
