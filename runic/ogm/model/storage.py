@@ -1,24 +1,60 @@
 """Whole-entity conversion between Python values and stored properties.
 
 Field converters (``types.py``) convert single values; this module applies them to a
-whole entity or a whole stored property map, and is what reads and writes call.
+whole entity or a whole stored property map, and keeps the snapshots change tracking
+compares against. These run once per entity on every read and write, so each model's
+fields are sorted once into those that need converting and those that do not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from runic.ogm.model.entity import Entity, ModelInfo
+from runic.ogm.model.fields import FieldAttribute
+
+
+@dataclass(frozen=True, slots=True)
+class _Codec:
+    #: (name, to_db) for fields whose stored form differs from the Python value.
+    encoders: tuple[tuple[str, Callable[[Any], Any]], ...]
+    #: (name, field, from_db or None when the stored value is the Python value).
+    decoders: tuple[tuple[str, FieldAttribute, Callable[[Any], Any] | None], ...]
+    #: Fields whose values can change in place, copied into snapshots.
+    mutable: tuple[str, ...]
+
+
+_codecs: dict[ModelInfo, _Codec] = {}
+
+
+def _codec(info: ModelInfo) -> _Codec:
+    codec = _codecs.get(info)
+    if codec is None:
+        fields = info.fields.items()
+        codec = _codecs[info] = _Codec(
+            encoders=tuple(
+                (name, field.converter.to_db)
+                for name, field in fields
+                if not field.converter.passthrough
+            ),
+            decoders=tuple(
+                (name, field, None if field.converter.passthrough else field.converter.from_db)
+                for name, field in fields
+            ),
+            mutable=tuple(name for name, field in fields if field.converter.mutable),
+        )
+    return codec
 
 
 def to_storage(entity: Entity) -> dict[str, Any]:
     """Every field of ``entity`` in stored form; None stays None (meaning: no property)."""
-    values = entity.__dict__["_runic_values"]
-    stored: dict[str, Any] = {}
-    for name, field in type(entity).__runic__.fields.items():
-        value = values.get(name)
-        stored[name] = None if value is None else field.converter.to_db(value)
+    stored = dict(entity.__dict__["_runic_values"])
+    for name, encode in _codec(type(entity).__runic__).encoders:
+        value = stored[name]
+        if value is not None:
+            stored[name] = encode(value)
     return stored
 
 
@@ -29,10 +65,32 @@ def from_storage(info: ModelInfo, properties: Mapping[str, Any]) -> dict[str, An
     written by other tools still load.
     """
     values: dict[str, Any] = {}
-    for name, field in info.fields.items():
+    for name, field, decode in _codec(info).decoders:
         stored = properties.get(name)
         if stored is None:
             values[name] = field.default_value()
         else:
-            values[name] = field.converter.from_db(stored)
+            values[name] = stored if decode is None else decode(stored)
     return values
+
+
+def snapshot(info: ModelInfo, values: dict[str, Any]) -> dict[str, Any]:
+    """A copy of ``values`` that later changes, in place ones included, do not reach."""
+    copied = dict(values)
+    for name in _codec(info).mutable:
+        value = copied[name]
+        if value is not None:
+            copied[name] = list(value)
+    return copied
+
+
+def stored_changes(
+    info: ModelInfo, values: dict[str, Any], before: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The fields of ``values`` that differ from ``before``, in stored form."""
+    fields = info.fields
+    return {
+        name: None if value is None else fields[name].converter.to_db(value)
+        for name, value in values.items()
+        if name not in before or before[name] != value
+    }

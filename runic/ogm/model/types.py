@@ -88,6 +88,12 @@ class Converter:
     def describe(self) -> str:
         return self.expected
 
+    @property
+    def passthrough(self) -> bool:
+        """True when stored values are the Python values (no conversion either way)."""
+        cls = type(self)
+        return cls.to_db is Converter.to_db and cls.from_db is Converter.from_db
+
 
 class StrConverter(Converter):
     expected = "str"
@@ -230,6 +236,10 @@ class ListConverter(Converter):
 
     def from_db(self, value: Any) -> Any:
         return [self.item.from_db(item) for item in value]
+
+    @property
+    def passthrough(self) -> bool:
+        return self.item.passthrough
 
 
 class VectorConverter(Converter):

@@ -391,28 +391,3 @@ def special_fields(model: type[Entity]) -> dict[str, str]:
 def stored_value(dialect: Dialect, storage: str, source: str) -> str:
     """The dialect's constructor around ``source`` for a vector or point field."""
     return dialect.vector_value(source) if storage == "vector" else dialect.point_value(source)
-
-
-def create_stage(
-    model: type[Node], rows: Sequence[dict[str, Any]], dialect: Dialect, parameter: str
-) -> tuple[str, list[dict[str, Any]]]:
-    """One ``UNWIND`` creating a node per row of stored properties, and its payload.
-
-    Plain properties are set as one map; vectors and points go through the dialect's
-    constructors, since a property map cannot hold them.
-    """
-    special = special_fields(model)
-    payload = []
-    for row in rows:
-        item: dict[str, Any] = {
-            "props": {k: v for k, v in row.items() if v is not None and k not in special}
-        }
-        for position, name in enumerate(special):
-            item[f"s{position}"] = row.get(name)
-        payload.append(item)
-    sets = ["n = r.props"] + [
-        f"n.{quote(name)} = {stored_value(dialect, storage, f'r.s{position}')}"
-        for position, (name, storage) in enumerate(special.items())
-    ]
-    cypher = f"UNWIND {parameter} AS r CREATE (n{labels_pattern(model)}) SET " + ", ".join(sets)
-    return cypher, payload

@@ -250,17 +250,18 @@ class SessionCore:
         """Find the entity and field that broke a unique constraint, with one read per field."""
         unit = self.unit
         checks: dict[tuple[type[Node], str], list[tuple[Node, Any]]] = {}
-        for key, row in unit.planned.items():
+        for key, values in unit.planned.items():
             entity = unit.identity[key]
             info = type(entity).__runic__
             if error.label is not None and error.label not in info.labels:
                 continue
             before = unit.snapshots.get(key, {}) if key not in unit.new else {}
             for name, field in info.fields.items():
+                value = values.get(name)
                 unique = field.declaration.unique or name == info.primary_key
-                if unique and row.get(name) is not None and before.get(name) != row[name]:
+                if unique and value is not None and before.get(name) != value:
                     checks.setdefault((root_model(type(entity)), name), []).append(
-                        (entity, row[name])
+                        (entity, field.converter.to_db(value))
                     )
         for (root, name), candidates in checks.items():
             seen: dict[Any, Node] = {}

@@ -21,7 +21,6 @@ from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.compiler import (
     CompiledQuery,
     arrow,
-    create_stage,
     labels_pattern,
     special_fields,
     stored_value,
@@ -40,6 +39,9 @@ class EdgeShape:
     end: type[Node]
     undirected: bool = False
     edge: type[Entity] | None = None
+    #: An endpoint is created by the same flush, so no such edge exists yet: CREATE is
+    #: enough and much cheaper than MERGE.
+    fresh: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,30 @@ class _Stages:
         self.params[name] = payload
         self.lines.append(template.replace("$rows", "$" + name))
 
+    def create(
+        self, model: type[Node], rows: list[dict[str, Any]]
+    ) -> tuple[str, list[dict[str, Any]]]:
+        """A node per row: the rows are the property map (None sets nothing).
+
+        Vectors and points cannot sit in a property map, so a model that has them sends
+        ``{"props": ..., "s0": ...}`` rows and sets those through the dialect.
+        """
+        create = f"UNWIND $rows AS r CREATE (n{labels_pattern(model)}) SET "
+        special = special_fields(model)
+        if not special:
+            return create + "n = r", rows
+        payload = []
+        for row in rows:
+            item: dict[str, Any] = {"props": {k: v for k, v in row.items() if k not in special}}
+            for position, name in enumerate(special):
+                item[f"s{position}"] = row.get(name)
+            payload.append(item)
+        sets = ["n = r.props"] + [
+            f"n.{quote(name)} = {stored_value(self.dialect, storage, f'r.s{position}')}"
+            for position, (name, storage) in enumerate(special.items())
+        ]
+        return create + ", ".join(sets), payload
+
     @staticmethod
     def property_sets(
         model: type[Entity], changed: dict[str, Any], item: dict[str, Any]
@@ -135,10 +161,9 @@ def compile_flush(
     stages = _Stages(dialect, chunk_size)
 
     for model, rows in plan.creates.items():
-        for chunk in _chunks(rows, chunk_size):
-            name = stages.parameter()
-            cypher, stages.params[name] = create_stage(model, chunk, dialect, "$" + name)
-            stages.lines.append(cypher)
+        template, payload = stages.create(model, rows)
+        for chunk in _chunks(payload, chunk_size):
+            stages.add(template, list(chunk))
 
     for model, changes in plan.updates.items():
         # Rows that change the same special fields share a stage, so its SET list is fixed.
@@ -164,29 +189,25 @@ def compile_flush(
             stages.add(f"UNWIND $rows AS r MATCH {pattern} DELETE e", list(chunk))
 
     for shape, edge_rows in plan.merges.items():
+        start = _node_by_key("a", shape.start, "r.a")
+        end = _node_by_key("b", shape.end, "r.b")
+        write = "CREATE" if shape.fresh else "MERGE"
+        edge = f"(a)-[e:{quote(shape.edge_type)}]->(b)"
+        head = f"UNWIND $rows AS r MATCH {start} MATCH {end} {write} {edge}"
+        if shape.edge is None or not any(row.properties for row in edge_rows):
+            payload = [{"a": row.start_key, "b": row.end_key} for row in edge_rows]
+            for chunk in _chunks(payload, chunk_size):
+                stages.add(head, list(chunk))
+            continue
         groups_e: dict[tuple[str, ...], list[dict[str, Any]]] = {}
         for row in edge_rows:
             item = {"a": row.start_key, "b": row.end_key}
-            edge_specials: tuple[str, ...] = ()
-            if shape.edge is not None:
-                edge_specials = stages.property_sets(shape.edge, row.properties or {}, item)
-            else:
-                item["set"] = {}
-            groups_e.setdefault(edge_specials, []).append(item)
-        for edge_specials, payload in groups_e.items():
-            start = _node_by_key("a", shape.start, "r.a")
-            end = _node_by_key("b", shape.end, "r.b")
-            sets = (
-                stages.set_clause("e", shape.edge, edge_specials)
-                if shape.edge is not None
-                else "e += r.set"
-            )
+            specials = stages.property_sets(shape.edge, row.properties or {}, item)
+            groups_e.setdefault(specials, []).append(item)
+        for specials, payload in groups_e.items():
+            sets = stages.set_clause("e", shape.edge, specials)
             for chunk in _chunks(payload, chunk_size):
-                stages.add(
-                    f"UNWIND $rows AS r MATCH {start} MATCH {end} "
-                    f"MERGE (a)-[e:{quote(shape.edge_type)}]->(b) SET {sets}",
-                    list(chunk),
-                )
+                stages.add(f"{head} SET {sets}", list(chunk))
 
     for shape, edge_rows in plan.unlinks.items():
         payload = [{"a": row.start_key, "b": row.end_key} for row in edge_rows]

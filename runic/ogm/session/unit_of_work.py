@@ -16,7 +16,7 @@ from runic.ogm.model.entity import Entity
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import Direction, RelationAttribute
-from runic.ogm.model.storage import from_storage, to_storage
+from runic.ogm.model.storage import from_storage, snapshot, stored_changes, to_storage
 from runic.ogm.session.decoding import build_entity, node_class
 from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, root_model
 
@@ -49,7 +49,9 @@ class EdgeOp:
     relation: RelationAttribute
     start: Node
     end: Node
-    properties: dict[str, Any] | None = None
+    properties: dict[str, Any] | None
+    start_key: IdentityKey
+    end_key: IdentityKey
 
     @property
     def undirected(self) -> bool:
@@ -57,12 +59,7 @@ class EdgeOp:
 
     @property
     def pair(self) -> PairKey:
-        return (
-            self.relation.type,
-            identity_key(self.start),
-            identity_key(self.end),
-            self.undirected,
-        )
+        return (self.relation.type, self.start_key, self.end_key, self.undirected)
 
 
 def edge_op(
@@ -73,8 +70,10 @@ def edge_op(
     properties: dict[str, Any] | None = None,
 ) -> EdgeOp:
     if relation.direction is Direction.INCOMING:
-        return EdgeOp(kind, relation, target, source, properties)
-    return EdgeOp(kind, relation, source, target, properties)
+        source, target = target, source
+    return EdgeOp(
+        kind, relation, source, target, properties, identity_key(source), identity_key(target)
+    )
 
 
 class SessionState:
@@ -106,6 +105,7 @@ class UnitOfWork:
     def __init__(self, relation_loader: RelationLoader) -> None:
         self.relation_loader = relation_loader
         self.identity: dict[IdentityKey, Node] = {}
+        #: Field values as last stored (Python values), what change tracking diffs against.
         self.snapshots: dict[IdentityKey, dict[str, Any]] = {}
         self.new: dict[IdentityKey, Node] = {}
         self.deleted: dict[IdentityKey, Node] = {}
@@ -240,7 +240,7 @@ class UnitOfWork:
             return present
         entity = build_entity(cls, node, self.state)
         self.identity[key] = entity  # type: ignore[index]
-        self.snapshots[key] = to_storage(entity)  # type: ignore[index]
+        self.snapshots[key] = snapshot(info, entity.__dict__["_runic_values"])  # type: ignore[index]
         return entity
 
     def loaded_relation(
@@ -260,9 +260,10 @@ class UnitOfWork:
     def refreshed(self, entity: Node, node: GraphNode) -> None:
         """Overwrite ``entity`` with what the graph holds; its relations load afresh."""
         key = identity_key(entity)
-        values = from_storage(type(entity).__runic__, node.properties)
+        info = type(entity).__runic__
+        values = from_storage(info, node.properties)
         entity.__dict__["_runic_values"] = values
-        self.snapshots[key] = to_storage(entity)
+        self.snapshots[key] = snapshot(info, values)
         self._forget_relations(key, entity)
         entity.__dict__["_runic_relations"] = {}
 
@@ -284,27 +285,27 @@ class UnitOfWork:
         self.planned_relations = {}
         for key, entity in self.new.items():
             self._check_key_unchanged(key, entity)
-            stored = self.planned[key] = to_storage(entity)
-            plan.creates.setdefault(type(entity), []).append(stored)
+            info = type(entity).__runic__
+            self.planned[key] = snapshot(info, entity.__dict__["_runic_values"])
+            plan.creates.setdefault(type(entity), []).append(to_storage(entity))
         for key, entity in self.identity.items():
-            if key in self.new or key in self.deleted:
+            values = entity.__dict__["_runic_values"]
+            before = self.snapshots.get(key)
+            if values == before or key in self.new or key in self.deleted:
                 continue
             self._check_key_unchanged(key, entity)
-            before = self.snapshots.get(key, {})
-            now = to_storage(entity)
-            changed = {name: value for name, value in now.items() if before.get(name) != value}
-            if changed:
-                self.planned[key] = now
-                plan.updates.setdefault(type(entity), []).append(
-                    (self._stored_key(entity), changed)
-                )
+            info = type(entity).__runic__
+            self.planned[key] = snapshot(info, values)
+            plan.updates.setdefault(type(entity), []).append(
+                (self._stored_key(entity), stored_changes(info, values, before or {}))
+            )
         ops = dict(self.links)
         self.planned_links = dict(self.links)
         for key, entity in self.identity.items():
             if key not in self.deleted:
                 self._relation_changes(key, entity, plan, ops)
         for op in ops.values():
-            if self._alive(op.start) and self._alive(op.end):
+            if self._alive(op.start_key, op.start) and self._alive(op.end_key, op.end):
                 self._plan_edge(op, plan)
         for entity in self.deleted.values():
             plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
@@ -337,16 +338,17 @@ class UnitOfWork:
                     ops[op.pair] = op
 
     def _plan_edge(self, op: EdgeOp, plan: FlushPlan) -> None:
+        merge = op.kind == "merge"
         shape = EdgeShape(
             op.relation.type,
             root_model(type(op.start)),
             root_model(type(op.end)),
             op.undirected,
-            op.relation.edge if op.kind == "merge" else None,
+            op.relation.edge if merge else None,
+            fresh=merge and (op.start_key in self.new or op.end_key in self.new),
         )
         row = EdgeRow(self._stored_key(op.start), self._stored_key(op.end), op.properties)
-        target = plan.merges if op.kind == "merge" else plan.unlinks
-        target.setdefault(shape, []).append(row)
+        (plan.merges if merge else plan.unlinks).setdefault(shape, []).append(row)
 
     def _cascade(self) -> None:
         """Entities reachable through relations and not yet in a session join this one."""
@@ -377,8 +379,7 @@ class UnitOfWork:
                 f"{identity_key(entity)[1]!r}); delete it and add a new one",
             )
 
-    def _alive(self, entity: Node) -> bool:
-        key = identity_key(entity)
+    def _alive(self, key: IdentityKey, entity: Node) -> bool:
         return self.identity.get(key) is entity and key not in self.deleted
 
     @staticmethod
@@ -416,9 +417,9 @@ class UnitOfWork:
         self.relations.clear()
         self.planned = {}
         for key, entity in self.identity.items():
-            snapshot = self.snapshots.get(key)
-            if snapshot is not None:
-                entity.__dict__["_runic_values"] = from_storage(type(entity).__runic__, snapshot)
+            stored = self.snapshots.get(key)
+            if stored is not None:
+                entity.__dict__["_runic_values"] = snapshot(type(entity).__runic__, stored)
             entity.__dict__["_runic_relations"] = {}
 
     def close(self) -> None:
