@@ -13,6 +13,7 @@ from falkordb import Node as _FalkorNode
 from falkordb import Path as _FalkorPath
 from redis.exceptions import RedisError, ResponseError
 
+from runic.ogm.allocation import allocation_burst
 from runic.ogm.driver.dialect import FALKORDB, Dialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import ConstraintViolationError, DriverError
@@ -22,11 +23,12 @@ EMPTY_GRAPH = "empty key"
 
 def neutral(value: Any) -> Any:
     """Turn a client value into a neutral one (GraphNode, GraphEdge, list, dict, scalar)."""
+    # The client's objects are discarded after this, so their property dicts are reused.
     if isinstance(value, _FalkorNode):
-        return GraphNode(value.id, tuple(value.labels or ()), dict(value.properties))
+        return GraphNode(value.id, tuple(value.labels or ()), value.properties)
     if isinstance(value, _FalkorEdge):
         return GraphEdge(
-            value.id, value.relation, value.src_node, value.dest_node, dict(value.properties)
+            value.id, value.relation, value.src_node, value.dest_node, value.properties
         )
     if isinstance(value, list):
         return [neutral(item) for item in value]
@@ -119,7 +121,8 @@ class FalkorDBDriver:
         except RedisError as error:
             raise translate_error(error, cypher) from error
         columns = [column[1] for column in result.header]
-        rows = [[neutral(value) for value in row] for row in result.result_set]
+        with allocation_burst(len(result.result_set)):
+            rows = [[neutral(value) for value in row] for row in result.result_set]
         return QueryResult(columns, rows)
 
     def close(self) -> None:

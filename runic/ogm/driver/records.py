@@ -6,14 +6,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: frozen dataclasses pay for object.__setattr__ on every one of the
+# thousands of records a read builds. Treat them as read-only all the same.
+@dataclass(slots=True)
 class GraphNode:
     id: Any
     labels: tuple[str, ...]
     properties: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GraphEdge:
     id: Any
     type: str

@@ -27,7 +27,7 @@ class Registry:
         self._names: dict[str, dict[str, type[Node]]] = {}
         self._edges: dict[str, type[Edge]] = {}
         self._unresolved: list[RelationAttribute] = []
-        self._class_cache: dict[frozenset[str], type[Node] | None] = {}
+        self._class_cache: dict[frozenset[str] | tuple[str, ...], type[Node] | None] = {}
 
     def register_node(self, cls: type[Node]) -> None:
         labels = frozenset(cls.__runic__.labels)
@@ -89,16 +89,21 @@ class Registry:
                 f"{relation.unresolved_name!r}"
             )
 
-    def class_for_labels(self, labels: frozenset[str]) -> type[Node] | None:
-        """The most specific registered class whose labels the node carries."""
+    def class_for_labels(self, labels: frozenset[str] | tuple[str, ...]) -> type[Node] | None:
+        """The most specific registered class whose labels the node carries.
+
+        Answers are cached by the labels exactly as given (a read passes the same tuple
+        shape for every node), so the common case is one dict lookup.
+        """
         try:
             return self._class_cache[labels]
         except KeyError:
             pass
+        carried = frozenset(labels)
         best: type[Node] | None = None
         best_size = 0
         for label_set, cls in self._nodes.items():
-            if len(label_set) > best_size and label_set <= labels:
+            if len(label_set) > best_size and label_set <= carried:
                 best, best_size = cls, len(label_set)
         self._class_cache[labels] = best
         return best

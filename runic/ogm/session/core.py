@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Generator, Mapping, Sequence
 from typing import Any
 
+from runic.ogm.allocation import allocation_burst
 from runic.ogm.driver.dialect import Dialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
@@ -146,13 +147,17 @@ class SessionCore:
         yield from self._prepare()
         query = compile_select(statement, self.dialect)
         result = yield query
-        found: list[Node] = []
-        for row in result.rows:
-            entity = self.unit.merge(row[0])
-            for (relation, children), value in zip(query.fetches, row[1:], strict=True):
-                self._attach(entity, relation, children, value)
-            found.append(entity)
-        return found
+        merge = self.unit.merge
+        with allocation_burst(len(result.rows)):
+            if not query.fetches:
+                return [merge(row[0]) for row in result.rows]
+            found: list[Node] = []
+            for row in result.rows:
+                entity = merge(row[0])
+                for (relation, children), value in zip(query.fetches, row[1:], strict=True):
+                    self._attach(entity, relation, children, value)
+                found.append(entity)
+            return found
 
     def _attach(
         self, entity: Node, relation: RelationAttribute, children: FetchTree, value: Any
@@ -208,7 +213,7 @@ class SessionCore:
         ]
 
     def _decode_raw(self, value: Any) -> Any:
-        if isinstance(value, GraphNode) and registry.class_for_labels(frozenset(value.labels)):
+        if isinstance(value, GraphNode) and registry.class_for_labels(value.labels):
             return self.unit.merge(value)
         if isinstance(value, GraphEdge):
             return build_edge(value)

@@ -23,7 +23,7 @@ NodeFactory = Callable[[GraphNode], Node]
 
 def node_class(node: GraphNode) -> type[Node]:
     """The most specific declared class for ``node``'s labels."""
-    cls = registry.class_for_labels(frozenset(node.labels))
+    cls = registry.class_for_labels(node.labels)
     if cls is None:
         raise RunicError(f"no Node class is declared for the labels {sorted(node.labels)}")
     return cls
@@ -31,11 +31,10 @@ def node_class(node: GraphNode) -> type[Node]:
 
 def build_entity(cls: type[Node], node: GraphNode, state: EntityState | None) -> Node:
     entity = cls.__new__(cls)
-    entity.__dict__.update(
-        _runic_values=from_storage(cls.__runic__, node.properties),
-        _runic_relations={},
-        _runic_state=state,
-    )
+    members = entity.__dict__
+    members["_runic_values"] = from_storage(cls.__runic__, node.properties)
+    members["_runic_relations"] = {}
+    members["_runic_state"] = state
     return entity
 
 

@@ -302,7 +302,7 @@ class UnitOfWork:
         ops = dict(self.links)
         self.planned_links = dict(self.links)
         for key, entity in self.identity.items():
-            if key not in self.deleted:
+            if entity.__dict__["_runic_relations"] and key not in self.deleted:
                 self._relation_changes(key, entity, plan, ops)
         for op in ops.values():
             if self._alive(op.start_key, op.start) and self._alive(op.end_key, op.end):
