@@ -74,7 +74,7 @@ class Entity:
                 raise FieldValidationError(
                     info.name, name, f"unknown field (fields of {info.name}: {known})"
                 )
-        for name, attribute in fields.items():
+        for name, attribute in fields.items() if len(converted) < len(fields) else ():
             if name not in converted:
                 if not attribute.has_default:
                     raise FieldValidationError(

@@ -48,6 +48,11 @@ def _codec(info: ModelInfo) -> _Codec:
     return codec
 
 
+def stored_as_is(info: ModelInfo) -> bool:
+    """True when every field is stored as its Python value (str, int, float, bool...)."""
+    return not _codec(info).encoders
+
+
 def to_storage(entity: Entity) -> dict[str, Any]:
     """Every field of ``entity`` in stored form; None stays None (meaning: no property)."""
     stored = dict(entity.__dict__["_runic_values"])

@@ -9,6 +9,7 @@ through ``send()`` (or the driver's error through ``throw()``) and returns its a
 from __future__ import annotations
 
 from collections.abc import Generator, Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from runic.ogm.allocation import allocation_burst
@@ -32,6 +33,7 @@ from runic.ogm.query.compiler import (
     compile_select,
     labels_pattern,
 )
+from runic.ogm.query.expressions import Comparison
 from runic.ogm.query.statement import FetchPath, Select, resolve_fetch_path, select
 from runic.ogm.session.decoding import build_edge, decode_rows
 from runic.ogm.session.flush import CHUNK_SIZE, compile_flush, root_model
@@ -123,10 +125,11 @@ class SessionCore:
         cached = self.unit.cached(model, key)
         if cached is not None and self._holds(cached, paths):
             return cached
-        statement = select(model).where(model.__runic__.key_field == key).limit(1)
-        if paths:
-            statement = statement.fetch(*[".".join(r.name for r in path) for path in paths])
-        found = yield from self.scalars(statement)
+        template = _get_query(model, tuple(paths), self.dialect)
+        key_param = model.__runic__.key_field.to_param(key)
+        query = replace(template, params={**template.params, "p0": key_param})
+        yield from self._prepare()
+        found = yield from self._read_entities(query)
         return found[0] if found else None
 
     @staticmethod
@@ -145,7 +148,9 @@ class SessionCore:
         if statement.aggregates:
             raise StatementError("scalars() returns entities; read an aggregate with all_rows()")
         yield from self._prepare()
-        query = compile_select(statement, self.dialect)
+        return (yield from self._read_entities(compile_select(statement, self.dialect)))
+
+    def _read_entities(self, query: CompiledQuery) -> Operation[list[Any]]:
         result = yield query
         merge = self.unit.merge
         with allocation_burst(len(result.rows)):
@@ -301,6 +306,23 @@ class SessionCore:
 
 
 _NONE = object()
+
+
+_get_queries: dict[tuple[type[Node], tuple[FetchPath, ...], Dialect], CompiledQuery] = {}
+
+
+def _get_query(model: type[Node], paths: tuple[FetchPath, ...], dialect: Dialect) -> CompiledQuery:
+    """The compiled ``get()`` for a model and fetch paths; only the key parameter varies."""
+    cached = _get_queries.get((model, paths, dialect))
+    if cached is not None:
+        return cached
+    # The key is a placeholder here; each get() puts its own stored key in "p0".
+    statement = select(model).where(Comparison(model.__runic__.key_field, "=")).limit(1)
+    if paths:
+        statement = replace(statement, fetches=paths)
+    query = _get_queries[(model, paths, dialect)] = compile_select(statement, dialect)
+    assert set(query.params) == {"p0", "limit"}, query.params
+    return query
 
 
 def _hashable(value: Any) -> Any:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from runic.ogm.driver.dialect import Dialect
 from runic.ogm.identifiers import quote
@@ -44,8 +44,7 @@ class EdgeShape:
     fresh: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class EdgeRow:
+class EdgeRow(NamedTuple):
     start_key: Any
     end_key: Any
     properties: dict[str, Any] | None = None

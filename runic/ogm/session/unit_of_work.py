@@ -16,7 +16,13 @@ from runic.ogm.model.entity import Entity
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import Direction, RelationAttribute
-from runic.ogm.model.storage import from_storage, snapshot, stored_changes, to_storage
+from runic.ogm.model.storage import (
+    from_storage,
+    snapshot,
+    stored_as_is,
+    stored_changes,
+    to_storage,
+)
 from runic.ogm.session.decoding import build_entity, node_class
 from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, root_model
 
@@ -26,6 +32,12 @@ IdentityKey = tuple[type[Entity], Any]
 RelationLoader = Callable[[Node, RelationAttribute], Any]
 #: (edge type, start, end, undirected): one pending edge operation per pair.
 PairKey = tuple[str, IdentityKey, IdentityKey, bool]
+
+
+def _stored(key: IdentityKey) -> Any:
+    """The stored form of an identity key's value."""
+    converter = key[0].__runic__.key_field.converter
+    return key[1] if converter.passthrough else converter.to_db(key[1])
 
 
 def identity_key(entity: Node) -> IdentityKey:
@@ -68,12 +80,12 @@ def edge_op(
     source: Node,
     target: Node,
     properties: dict[str, Any] | None = None,
+    keys: tuple[IdentityKey, IdentityKey] | None = None,
 ) -> EdgeOp:
+    source_key, target_key = keys or (identity_key(source), identity_key(target))
     if relation.direction is Direction.INCOMING:
-        source, target = target, source
-    return EdgeOp(
-        kind, relation, source, target, properties, identity_key(source), identity_key(target)
-    )
+        return EdgeOp(kind, relation, target, source, properties, target_key, source_key)
+    return EdgeOp(kind, relation, source, target, properties, source_key, target_key)
 
 
 class SessionState:
@@ -174,18 +186,30 @@ class UnitOfWork:
     ) -> None:
         """Stage ``relate``/``unrelate``; a loaded relation on ``source`` follows along."""
         method = "relate" if kind == "merge" else "unrelate"
-        self._check_open(method)
-        relation.validate([target] if relation.to_many else target)
+        if self.closed:
+            self._check_open(method)
+        if not isinstance(target, relation.target):
+            relation.validate([target] if relation.to_many else target)  # raises, naming it
+        keys = []
         for entity in (source, target):
             if entity.__dict__["_runic_state"] is None:
                 self.add(entity)
-            self._check_member(entity, f"{method}()")
-        op = edge_op(kind, relation, source, target, properties)
-        previous = self.links.get(op.pair)
+            key = identity_key(entity)
+            if entity.__dict__["_runic_state"] is not self.state or (
+                self.identity.get(key) is not entity
+            ):
+                raise RunicError(
+                    f"{method}(): {entity!r} is not in this session; add or load it here"
+                )
+            keys.append(key)
+        op = edge_op(kind, relation, source, target, properties, (keys[0], keys[1]))
+        pair = op.pair
+        previous = self.links.get(pair)
         if kind == "merge" and properties is None and previous is not None:
             op.properties = previous.properties
-        self.links[op.pair] = op
-        self._follow_link(kind, source, relation, target)
+        self.links[pair] = op
+        if source.__dict__["_runic_relations"]:
+            self._follow_link(kind, source, relation, target)
 
     def _follow_link(
         self, kind: str, source: Node, relation: RelationAttribute, target: Node
@@ -285,9 +309,15 @@ class UnitOfWork:
         self.planned_relations = {}
         for key, entity in self.new.items():
             self._check_key_unchanged(key, entity)
-            info = type(entity).__runic__
-            self.planned[key] = snapshot(info, entity.__dict__["_runic_values"])
-            plan.creates.setdefault(type(entity), []).append(to_storage(entity))
+            model = type(entity)
+            values = entity.__dict__["_runic_values"]
+            if stored_as_is(model.__runic__):
+                # Stored form equals the values: one copy serves as row and snapshot.
+                row = self.planned[key] = snapshot(model.__runic__, values)
+            else:
+                row = to_storage(entity)
+                self.planned[key] = snapshot(model.__runic__, values)
+            plan.creates.setdefault(model, []).append(row)
         for key, entity in self.identity.items():
             values = entity.__dict__["_runic_values"]
             before = self.snapshots.get(key)
@@ -304,9 +334,10 @@ class UnitOfWork:
         for key, entity in self.identity.items():
             if entity.__dict__["_runic_relations"] and key not in self.deleted:
                 self._relation_changes(key, entity, plan, ops)
+        shapes: dict[tuple[Any, ...], EdgeShape] = {}
         for op in ops.values():
             if self._alive(op.start_key, op.start) and self._alive(op.end_key, op.end):
-                self._plan_edge(op, plan)
+                self._plan_edge(op, plan, shapes)
         for entity in self.deleted.values():
             plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
         return plan
@@ -337,17 +368,24 @@ class UnitOfWork:
                     op = edge_op("unlink", relation, entity, self.identity[target_key])
                     ops[op.pair] = op
 
-    def _plan_edge(self, op: EdgeOp, plan: FlushPlan) -> None:
+    def _plan_edge(
+        self, op: EdgeOp, plan: FlushPlan, shapes: dict[tuple[Any, ...], EdgeShape]
+    ) -> None:
         merge = op.kind == "merge"
-        shape = EdgeShape(
-            op.relation.type,
-            root_model(type(op.start)),
-            root_model(type(op.end)),
-            op.undirected,
-            op.relation.edge if merge else None,
-            fresh=merge and (op.start_key in self.new or op.end_key in self.new),
-        )
-        row = EdgeRow(self._stored_key(op.start), self._stored_key(op.end), op.properties)
+        fresh = merge and (op.start_key in self.new or op.end_key in self.new)
+        start, end = type(op.start), type(op.end)
+        shape_key = (op.relation, op.kind, start, end, fresh)
+        shape = shapes.get(shape_key)
+        if shape is None:
+            shape = shapes[shape_key] = EdgeShape(
+                op.relation.type,
+                root_model(start),
+                root_model(end),
+                op.undirected,
+                op.relation.edge if merge else None,
+                fresh=fresh,
+            )
+        row = EdgeRow(_stored(op.start_key), _stored(op.end_key), op.properties)
         (plan.merges if merge else plan.unlinks).setdefault(shape, []).append(row)
 
     def _cascade(self) -> None:
