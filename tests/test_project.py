@@ -52,6 +52,16 @@ def test_quickstart_prints_the_expected_results() -> None:
     assert "{'n.city': 'Berlin', 'total': 2}" in result.stdout
 
 
+def test_session_tour_prints_the_expected_results() -> None:
+    result = run(sys.executable, "examples/sessions.py")
+    assert (
+        "queries: 2 | sent: {'b0': [{'key': 'ada', 'set': {'tags': ['admin']}}]}" in result.stdout
+    )
+    assert "members: [('Ada', 1), ('Bob', 0)]" in result.stdout
+    assert "Ada follows Bob since 2024-01-01" in result.stdout
+    assert "refused: Member(id='eve'" in result.stdout
+
+
 def test_mypy_strict() -> None:
     result = run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr

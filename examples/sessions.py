@@ -1,0 +1,113 @@
+"""The Session tour: unit of work, relations, eager loading and failures, on embedded FalkorDB.
+
+Each block is shown in docs/session.rst; the checks make this script fail if the
+behaviour it describes ever changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from redislite import FalkorDB
+
+from runic.ogm import Edge, Field, Node, Relation, Session, select
+from runic.ogm.driver.falkordb import FalkorDBDriver
+from runic.ogm.driver.recording import record_queries
+from runic.ogm.exceptions import ConstraintViolationError
+
+
+class Follows(Edge, type="FOLLOWS"):
+    since: date
+
+
+class Member(Node):
+    id: str = Field(primary_key=True)
+    name: str
+    email: str = Field(unique=True)
+    tags: list[str] = []
+    follows: list[Member] = Relation("FOLLOWS", edge=Follows)
+    groups: list[Group] = Relation("IN")
+
+
+class Group(Node):
+    id: str = Field(primary_key=True)
+    title: str
+
+
+def main() -> None:
+    database = FalkorDB()
+    graph = database.select_graph("sessions_tour")
+    driver = FalkorDBDriver(graph)
+    try:
+        tour(driver, graph)
+    finally:
+        graph.delete()
+        database.close()
+
+
+def tour(driver: FalkorDBDriver, graph: object) -> None:
+    # [write]
+    with Session(driver) as session:  # commit on success, rollback on error, close always
+        ada = Member(id="ada", name="Ada", email="ada@example.com")
+        bob = Member(id="bob", name="Bob", email="bob@example.com")
+        ada.groups = [Group(id="g1", title="Graphs")]  # the group is added with ada
+        session.add_all([ada, bob])
+        session.relate(ada, Member.follows, bob, edge=Follows(since=date(2024, 1, 1)))
+    # [/write]
+
+    # [track]
+    with Session(driver) as session, record_queries(driver) as log:
+        ada = session.get(Member, "ada")
+        assert session.get(Member, "ada") is ada  # the identity map answers: no query
+        ada.tags.append("admin")  # in-place changes are tracked too
+        session.commit()  # sends only the changed field
+        print("queries:", log.count, "| sent:", log.queries[-1].params)
+    # [/track]
+
+    # [fetch]
+    with Session(driver) as session, record_queries(driver) as log:
+        ada = session.get(Member, "ada", fetch=["follows", "groups"])
+        print("ada follows", [m.name for m in ada.follows], "in", [g.title for g in ada.groups])
+        members = session.scalars(select(Member).order_by(Member.name).fetch("groups"))
+        print("members:", [(m.name, len(m.groups)) for m in members])
+        assert log.count == 2  # one round trip each, however many relations
+    # [/fetch]
+
+    # [edges]
+    with Session(driver) as session:
+        statement = select(Member).traverse(Member.follows)
+        for source, follows, target in session.all_with_edges(statement):
+            print(f"{source.name} follows {target.name} since {follows.since}")
+        ada, bob = session.get(Member, "ada"), session.get(Member, "bob")
+        session.unrelate(ada, Member.follows, bob)
+    # [/edges]
+
+    # [failure]
+    graph.create_node_unique_constraint("Member", "email")  # type: ignore[attr-defined]
+    wait_for_constraints(graph)
+    session = Session(driver)
+    clash = Member(id="eve", name="Eve", email="ada@example.com")
+    session.add(clash)
+    try:
+        session.commit()
+    except ConstraintViolationError as error:
+        print("refused:", error.entity, "field", error.field)
+        clash.email = "eve@example.com"  # the session still holds eve: fix and retry
+        session.commit()
+    session.close()
+    # [/failure]
+
+
+def wait_for_constraints(graph: object) -> None:
+    import time
+
+    for _ in range(250):
+        states = [c["status"] for c in graph.list_constraints()]  # type: ignore[attr-defined]
+        if all(state == "OPERATIONAL" for state in states):
+            return
+        time.sleep(0.02)
+    raise RuntimeError("the constraint did not become operational")
+
+
+if __name__ == "__main__":
+    main()
