@@ -43,3 +43,11 @@ def driver(graph: Any) -> Any:
     from runic.ogm.driver.falkordb import FalkorDBDriver
 
     return FalkorDBDriver(graph)
+
+
+@pytest.fixture
+def async_driver(graph: Any) -> Any:
+    """An AsyncFalkorDBDriver built from the sync handle, as the async guide does."""
+    from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
+
+    return AsyncFalkorDBDriver(graph)

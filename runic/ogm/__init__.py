@@ -12,17 +12,25 @@ from runic.ogm.model import (
     Vector,
 )
 from runic.ogm.query import select
+from runic.ogm.repository import AsyncRepository, Repository
+from runic.ogm.session.async_session import AsyncSession
+from runic.ogm.session.connection_pool import AsyncConnectionManager, ConnectionManager
 from runic.ogm.session.session import Session
 
 __all__ = [
     "BOTH",
     "INCOMING",
     "OUTGOING",
+    "AsyncConnectionManager",
+    "AsyncRepository",
+    "AsyncSession",
+    "ConnectionManager",
     "Edge",
     "Field",
     "GeoLocation",
     "Node",
     "Relation",
+    "Repository",
     "Session",
     "Vector",
     "select",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -120,11 +122,103 @@ class FalkorDBDriver:
                 result = self.graph.query(cypher, arguments)
         except RedisError as error:
             raise translate_error(error, cypher) from error
-        columns = [column[1] for column in result.header]
-        with allocation_burst(len(result.result_set)):
-            rows = [[neutral(value) for value in row] for row in result.result_set]
-        return QueryResult(columns, rows)
+        return neutral_result(result)
 
     def close(self) -> None:
         if self._owns_connection:
             self.graph.client.close()
+
+
+def neutral_result(result: Any) -> QueryResult:
+    """The client's parsed result as neutral records."""
+    columns = [column[1] for column in result.header]
+    with allocation_burst(len(result.result_set)):
+        rows = [[neutral(value) for value in row] for row in result.result_set]
+    return QueryResult(columns, rows)
+
+
+def _async_twin(graph: Any, max_connections: int | None) -> Any:
+    """An async handle on the same server and graph as a sync ``graph`` handle.
+
+    The guide builds async drivers from sync handles (``FalkorDB(...).select_graph`` and
+    ``redislite.FalkorDB(protocol=2)``): the connection settings are read from the sync
+    client's pool and a ``falkordb.asyncio`` client with its own connections is opened, so
+    I/O is truly non-blocking rather than blocking calls in a thread.
+    """
+    from falkordb.asyncio import FalkorDB as AsyncFalkorDB
+
+    client = graph.client
+    pool = getattr(client, "connection_pool", None) or client.connection.connection_pool
+    settings = pool.connection_kwargs
+    kwargs: dict[str, Any] = {
+        "username": settings.get("username"),
+        "password": settings.get("password"),
+        "max_connections": max_connections,
+    }
+    if settings.get("path"):
+        kwargs["unix_socket_path"] = settings["path"]
+    else:
+        kwargs["host"] = settings.get("host", "localhost")
+        kwargs["port"] = settings.get("port", 6379)
+        kwargs["ssl"] = "SSL" in pool.connection_class.__name__
+    return AsyncFalkorDB(**kwargs).select_graph(graph.name)
+
+
+class AsyncFalkorDBDriver:
+    """An :class:`~runic.ogm.driver.AsyncGraphDriver` over one FalkorDB graph.
+
+    Takes an async graph handle (``falkordb.asyncio`` or ``redislite``'s async client), or
+    a sync one, in which case it opens its own async connections to the same server and
+    graph (at most ``max_connections`` of them) and closes them in :meth:`close`.
+    """
+
+    dialect: Dialect = FALKORDB
+
+    def __init__(
+        self, graph: Any, *, owns_connection: bool = False, max_connections: int | None = None
+    ) -> None:
+        if not hasattr(graph, "query") or not hasattr(graph, "ro_query"):
+            raise TypeError(
+                "AsyncFalkorDBDriver takes a graph handle such as "
+                f"FalkorDB(...).select_graph('name'), got {type(graph).__name__}"
+            )
+        if not inspect.iscoroutinefunction(graph.query):
+            graph, owns_connection = _async_twin(graph, max_connections), True
+        self.graph = graph
+        self._owns_connection = owns_connection
+        # Bounds the queries in flight, so a pool of max_connections is never exceeded.
+        self._slots = asyncio.Semaphore(max_connections) if max_connections else None
+
+    @property
+    def name(self) -> str:
+        return str(self.graph.name)
+
+    async def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        if self._slots is not None:
+            async with self._slots:
+                return await self._execute(cypher, params, read_only)
+        return await self._execute(cypher, params, read_only)
+
+    async def _execute(
+        self, cypher: str, params: Mapping[str, Any] | None, read_only: bool
+    ) -> QueryResult:
+        arguments = dict(params) if params else None
+        try:
+            if read_only:
+                try:
+                    result = await self.graph.ro_query(cypher, arguments)
+                except ResponseError as error:
+                    if EMPTY_GRAPH not in str(error):
+                        raise
+                    result = await self.graph.query(cypher, arguments)  # see FalkorDBDriver
+            else:
+                result = await self.graph.query(cypher, arguments)
+        except RedisError as error:
+            raise translate_error(error, cypher) from error
+        return neutral_result(result)
+
+    async def close(self) -> None:
+        if self._owns_connection:
+            await self.graph.client.connection.aclose()

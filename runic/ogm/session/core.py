@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Mapping, Sequence
 from dataclasses import replace
-from typing import Any
+from typing import Any, NoReturn
 
 from runic.ogm.allocation import allocation_burst
 from runic.ogm.driver.dialect import Dialect
@@ -18,6 +18,7 @@ from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
     ConstraintViolationError,
     EntityNotFoundError,
+    LazyLoadError,
     StatementError,
 )
 from runic.ogm.identifiers import quote
@@ -131,6 +132,10 @@ class SessionCore:
         yield from self._prepare()
         found = yield from self._read_entities(query)
         return found[0] if found else None
+
+    def exists(self, model: type[Node], key: Any) -> Operation[bool]:
+        found = yield from self.get(model, key, ())
+        return found is not None
 
     @staticmethod
     def _holds(entity: Node, paths: Sequence[FetchPath]) -> bool:
@@ -252,6 +257,34 @@ class SessionCore:
         targets = yield from self.scalars(statement)
         return self.unit.loaded_relation(entity, relation, targets)
 
+    def stream_page(self, statement: Select[Any], page: int, size: int) -> Operation[list[Any]]:
+        """One page of a streamed statement, in a stable order (the key when none is given)."""
+        if not statement.ordering and not statement.aggregates:
+            model = statement.returned_model
+            statement = statement.order_by(model.__runic__.key_field)
+        offset = page * size
+        limit = size
+        if statement.limit_count is not None:
+            limit = min(size, statement.limit_count - offset)
+            if limit <= 0:
+                return []
+        paged = statement.skip((statement.skip_count or 0) + offset).limit(limit)
+        return (yield from self.scalars(paged))
+
+    def release(self, entities: Sequence[Node]) -> None:
+        """Let go of streamed entities nobody changed, so a long stream stays small."""
+        unit = self.unit
+        for entity in entities:
+            key = identity_key(entity)
+            if (
+                unit.identity.get(key) is entity
+                and key not in unit.new
+                and key not in unit.deleted
+                and not entity.__dict__["_runic_relations"]
+                and entity.__dict__["_runic_values"] == unit.snapshots.get(key)
+            ):
+                unit.expunge(entity)
+
     # -- failures ----------------------------------------------------------------
 
     def _explain_violation(
@@ -306,6 +339,17 @@ class SessionCore:
 
 
 _NONE = object()
+
+
+def refuse_lazy_load(entity: Node, relation: RelationAttribute) -> NoReturn:
+    """What an AsyncSession does on access to an unloaded relation: say how to load it."""
+    model = type(entity).__name__
+    name = relation.name
+    raise LazyLoadError(
+        f"{model}.{name} is not loaded, and an AsyncSession never loads lazily (attribute "
+        f"access cannot await). Load it up front: await session.get({model}, key, "
+        f"fetch=[{name!r}]), select({model}).fetch({name!r}), or a traversal query."
+    )
 
 
 _get_queries: dict[tuple[type[Node], tuple[FetchPath, ...], Dialect], CompiledQuery] = {}

@@ -5,14 +5,15 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, NoReturn, Self
 
 from runic.ogm.driver.base import GraphDriver
 from runic.ogm.model.edge import Edge
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
-from runic.ogm.query.statement import Select
+from runic.ogm.query.statement import Select, select
 from runic.ogm.session.core import Operation, SessionCore
+from runic.ogm.session.query import Query
 
 
 class Session:
@@ -145,3 +146,15 @@ class Session:
 
     def refresh(self, entity: Node) -> None:
         self._run(self._core.refresh(entity))
+
+    def query[T](self, model: type[T]) -> Query[T]:
+        """A builder bound to this session: ``session.query(User).where(...).all()``."""
+        return Query(self, select(model))
+
+    async def __aenter__(self) -> NoReturn:
+        raise TypeError(
+            "Session is sync: use `with Session(driver)`, or AsyncSession with an async driver"
+        )
+
+    async def __aexit__(self, *args: object) -> None:  # pragma: no cover - __aenter__ refuses
+        return None

@@ -1,0 +1,54 @@
+"""Connection managers: one per application, shared by every request's session."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
+from runic.ogm.session.async_session import AsyncSession
+from runic.ogm.session.session import Session
+
+#: Queries in flight per manager, and so connections opened at most.
+MAX_CONNECTIONS = 16
+
+
+class AsyncConnectionManager:
+    """Create once at startup: ``async with manager.session() as session:`` per request.
+
+    Takes a FalkorDB graph handle (async, or sync to be mirrored by async connections)
+    or an async driver. Concurrent sessions share its connections, at most
+    ``max_connections`` queries run at once, and ``await manager.close()`` releases them.
+    """
+
+    def __init__(self, graph: Any, *, max_connections: int = MAX_CONNECTIONS) -> None:
+        if isinstance(graph, AsyncFalkorDBDriver):
+            self.driver = graph
+        else:
+            self.driver = AsyncFalkorDBDriver(graph, max_connections=max_connections)
+        self.closed = False
+
+    def session(self, *, autoflush: bool = True) -> AsyncSession:
+        if self.closed:
+            raise RuntimeError("session() on a closed AsyncConnectionManager")
+        return AsyncSession(self.driver, autoflush=autoflush)
+
+    async def close(self) -> None:
+        self.closed = True
+        await self.driver.close()
+
+
+class ConnectionManager:
+    """The sync mirror: ``with manager.session() as session:``; ``manager.close()``."""
+
+    def __init__(self, graph: Any) -> None:
+        self.driver = graph if isinstance(graph, FalkorDBDriver) else FalkorDBDriver(graph)
+        self.closed = False
+
+    def session(self, *, autoflush: bool = True) -> Session:
+        if self.closed:
+            raise RuntimeError("session() on a closed ConnectionManager")
+        return Session(self.driver, autoflush=autoflush)
+
+    def close(self) -> None:
+        self.closed = True
+        self.driver.close()

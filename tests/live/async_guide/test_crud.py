@@ -1,0 +1,86 @@
+"""Guide sections "Which methods are coroutines" and "Async CRUD"."""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+import pytest
+
+from runic.ogm import AsyncSession, select
+from tests.models import Article, User
+
+COROUTINES = [
+    "commit",
+    "flush",
+    "rollback",
+    "get",
+    "scalars",
+    "scalar",
+    "count",
+    "all_rows",
+    "all_with_edges",
+    "execute",
+    "refresh",
+    "relate",
+    "unrelate",
+    "close",
+]
+
+
+def test_staging_is_sync_and_everything_else_a_coroutine() -> None:
+    for name in ("add", "add_all", "delete"):
+        assert not inspect.iscoroutinefunction(getattr(AsyncSession, name)), name
+    for name in COROUTINES:
+        assert inspect.iscoroutinefunction(getattr(AsyncSession, name)), name
+
+
+@pytest.mark.asyncio
+async def test_the_crud_block(async_driver: Any) -> None:
+    driver = async_driver
+    async with AsyncSession(driver) as session:
+        # Create
+        session.add(User(id="alice", name="Alice", email="alice@example.com"))
+        await session.commit()
+
+        # Read — always use fetch= for related data
+        user = await session.get(User, "alice", fetch=["articles"])
+
+        # Update
+        user.name = "Alice Smith"
+        await session.commit()
+        async with AsyncSession(driver) as other:
+            assert (await other.get(User, "alice")).name == "Alice Smith"
+
+        # Delete
+        session.delete(user)
+        await session.commit()
+    async with AsyncSession(driver) as session:
+        assert await session.get(User, "alice") is None
+
+
+@pytest.mark.asyncio
+async def test_relate_refresh_edges_and_raw_cypher(async_driver: Any) -> None:
+    async with AsyncSession(async_driver) as session:
+        alice = User(id="alice", name="Alice", email="a@x.org")
+        session.add(alice)
+        await session.relate(alice, User.articles, Article(id="a1", title="One"))
+    async with AsyncSession(async_driver) as session:
+        ((source, _, target),) = await session.all_with_edges(select(User).traverse(User.articles))
+        assert (source.id, target.id) == ("alice", "a1")
+        await session.execute("MATCH (u:User) SET u.name = 'Al'")
+        await session.refresh(source)
+        assert source.name == "Al"
+        await session.unrelate(source, "articles", target)
+    async with AsyncSession(async_driver) as session:
+        assert (await session.get(User, "alice", fetch=["articles"])).articles == []
+
+
+@pytest.mark.asyncio
+async def test_an_exception_rolls_back(async_driver: Any) -> None:
+    with pytest.raises(KeyError):
+        async with AsyncSession(async_driver) as session:
+            session.add(User(id="alice", name="Alice", email="a@x.org"))
+            raise KeyError("boom")
+    async with AsyncSession(async_driver) as session:
+        assert await session.count(select(User)) == 0
