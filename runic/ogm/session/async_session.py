@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Iterable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from types import TracebackType
 from typing import Any, NoReturn, Self
 
@@ -12,15 +12,15 @@ from runic.ogm.driver.base import AsyncGraphDriver
 from runic.ogm.model.edge import Edge
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
-from runic.ogm.query.statement import Select, select
+from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore, refuse_lazy_load
-from runic.ogm.session.query import Query
+from runic.ogm.session.staging import StagingMethods
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
 STREAM_PAGE = 1_000
 
 
-class AsyncSession:
+class AsyncSession(StagingMethods):
     """``async with AsyncSession(driver) as session:`` commits on success, rolls back on error.
 
     Staging (``add``, ``add_all``, ``delete``, ``expunge``) is synchronous; everything
@@ -88,19 +88,6 @@ class AsyncSession:
 
     # -- staging (no I/O) --------------------------------------------------------
 
-    def add(self, entity: Node) -> None:
-        self._core.unit.add(entity)
-
-    def add_all(self, entities: Iterable[Node]) -> None:
-        for entity in entities:
-            self._core.unit.add(entity)
-
-    def delete(self, entity: Node) -> None:
-        self._core.unit.delete(entity)
-
-    def expunge(self, entity: Node) -> None:
-        self._core.unit.expunge(entity)
-
     async def relate(
         self,
         source: Node,
@@ -157,10 +144,6 @@ class AsyncSession:
 
     async def refresh(self, entity: Node) -> None:
         await self._run(self._core.refresh(entity))
-
-    def query[T](self, model: type[T]) -> Query[T]:
-        """An async builder: ``await session.query(User).where(...).all()``."""
-        return Query(self, select(model))
 
     async def stream(
         self, statement: Select[Any], *, page_size: int = STREAM_PAGE

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import TracebackType
 from typing import Any, NoReturn, Self
 
@@ -11,12 +11,12 @@ from runic.ogm.driver.base import GraphDriver
 from runic.ogm.model.edge import Edge
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
-from runic.ogm.query.statement import Select, select
+from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore
-from runic.ogm.session.query import Query
+from runic.ogm.session.staging import StagingMethods
 
 
-class Session:
+class Session(StagingMethods):
     """``with Session(driver) as session:`` commits on success and rolls back on error.
 
     Queries flush pending changes first, so they see what the session holds. An
@@ -77,19 +77,6 @@ class Session:
 
     # -- staging (no I/O) --------------------------------------------------------
 
-    def add(self, entity: Node) -> None:
-        self._core.unit.add(entity)
-
-    def add_all(self, entities: Iterable[Node]) -> None:
-        for entity in entities:
-            self._core.unit.add(entity)
-
-    def delete(self, entity: Node) -> None:
-        self._core.unit.delete(entity)
-
-    def expunge(self, entity: Node) -> None:
-        self._core.unit.expunge(entity)
-
     def relate(
         self,
         source: Node,
@@ -146,10 +133,6 @@ class Session:
 
     def refresh(self, entity: Node) -> None:
         self._run(self._core.refresh(entity))
-
-    def query[T](self, model: type[T]) -> Query[T]:
-        """A builder bound to this session: ``session.query(User).where(...).all()``."""
-        return Query(self, select(model))
 
     async def __aenter__(self) -> NoReturn:
         raise TypeError(

@@ -1,0 +1,36 @@
+"""What both session kinds do without I/O: staging work and building queries."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from runic.ogm.model.node import Node
+from runic.ogm.query.statement import select
+from runic.ogm.session.core import SessionCore
+from runic.ogm.session.query import Query
+
+
+class StagingMethods:
+    """``add``/``add_all``/``delete``/``expunge`` and ``query()``, shared by both shells."""
+
+    _core: SessionCore
+
+    def add(self, entity: Node) -> None:
+        """Stage an insert; nothing is sent until the next flush."""
+        self._core.unit.add(entity)
+
+    def add_all(self, entities: Iterable[Node]) -> None:
+        for entity in entities:
+            self._core.unit.add(entity)
+
+    def delete(self, entity: Node) -> None:
+        """Stage a deletion of the node and its edges."""
+        self._core.unit.delete(entity)
+
+    def expunge(self, entity: Node) -> None:
+        """Stop tracking ``entity``; its pending changes are forgotten."""
+        self._core.unit.expunge(entity)
+
+    def query[T](self, model: type[T]) -> Query[T]:
+        """A builder bound to this session: ``session.query(User).where(...).all()``."""
+        return Query(self, select(model))
