@@ -51,10 +51,6 @@ def decode_value(column: Column, value: Any, nodes: NodeFactory) -> Any:
     return value
 
 
-def decode_entities(result: QueryResult, nodes: NodeFactory) -> list[Node]:
-    return [nodes(row[0]) for row in result.rows]
-
-
 def decode_rows(
     result: QueryResult, columns: tuple[Column, ...], nodes: NodeFactory
 ) -> list[dict[str, Any]]:

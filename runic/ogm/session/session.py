@@ -67,14 +67,6 @@ class Session(StagingMethods):
         finally:
             self.close()
 
-    @property
-    def autoflush(self) -> bool:
-        return self._core.autoflush
-
-    @autoflush.setter
-    def autoflush(self, value: bool) -> None:
-        self._core.autoflush = value
-
     # -- staging (no I/O) --------------------------------------------------------
 
     def relate(

@@ -15,6 +15,15 @@ class StagingMethods:
 
     _core: SessionCore
 
+    @property
+    def autoflush(self) -> bool:
+        """Whether queries flush pending work first (so they see it)."""
+        return self._core.autoflush
+
+    @autoflush.setter
+    def autoflush(self, value: bool) -> None:
+        self._core.autoflush = value
+
     def add(self, entity: Node) -> None:
         """Stage an insert; nothing is sent until the next flush."""
         self._core.unit.add(entity)
