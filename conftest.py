@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 _graph_numbers = itertools.count()
 
@@ -45,9 +46,11 @@ def driver(graph: Any) -> Any:
     return FalkorDBDriver(graph)
 
 
-@pytest.fixture
-def async_driver(graph: Any) -> Any:
+@pytest_asyncio.fixture
+async def async_driver(graph: Any) -> AsyncIterator[Any]:
     """An AsyncFalkorDBDriver built from the sync handle, as the async guide does."""
     from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
 
-    return AsyncFalkorDBDriver(graph)
+    driver = AsyncFalkorDBDriver(graph)
+    yield driver
+    await driver.close()

@@ -62,6 +62,21 @@ def test_session_tour_prints_the_expected_results() -> None:
     assert "refused: Member(id='eve'" in result.stdout
 
 
+def test_async_tour_prints_the_expected_results() -> None:
+    result = run(sys.executable, "examples/async_tour.py")
+    out = result.stdout
+    assert "renamed: Ada Lovelace" in out
+    assert "lazy: Author.posts is not loaded" in out and "fetch=['posts']" in out
+    assert "posts: ['Note 1', 'Note 2', 'Note 3']" in out
+    assert "detached: DetachedEntityError" in out
+    assert "published: ['Note 3', 'Note 1'] 2" in out
+    assert "per region: [('eu', 1), ('us', 1)]" in out
+    assert "repository: ['ada', 'bob'] 2 True ['ada']" in out
+    assert "requests served: 20 authors now: 22" in out
+    assert "streamed: {'eu': 21, 'us': 1}" in out
+    assert "from sync code: 22" in out and "inside a running loop: 22" in out
+
+
 def test_mypy_strict() -> None:
     result = run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -13,6 +13,7 @@ from runic.ogm.model import (
 )
 from runic.ogm.query import select
 from runic.ogm.repository import AsyncRepository, Repository
+from runic.ogm.running import run_async
 from runic.ogm.session.async_session import AsyncSession
 from runic.ogm.session.connection_pool import AsyncConnectionManager, ConnectionManager
 from runic.ogm.session.session import Session
@@ -33,5 +34,6 @@ __all__ = [
     "Repository",
     "Session",
     "Vector",
+    "run_async",
     "select",
 ]

@@ -6,8 +6,9 @@ import asyncio
 import inspect
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
+from weakref import WeakKeyDictionary
 
 from falkordb import Edge as _FalkorEdge
 from falkordb import FalkorDB
@@ -91,6 +92,11 @@ class FalkorDBDriver:
                 "FalkorDBDriver takes a graph handle such as FalkorDB(...).select_graph('name'), "
                 f"got {type(graph).__name__}"
             )
+        if inspect.iscoroutinefunction(graph.query):
+            raise TypeError(
+                "FalkorDBDriver takes a sync graph handle, got an async one: use "
+                "AsyncFalkorDBDriver(graph) with AsyncSession"
+            )
         self.graph = graph
         self._owns_connection = owns_connection
 
@@ -137,23 +143,18 @@ def neutral_result(result: Any) -> QueryResult:
     return QueryResult(columns, rows)
 
 
-def _async_twin(graph: Any, max_connections: int | None) -> Any:
-    """An async handle on the same server and graph as a sync ``graph`` handle.
+def _async_settings(graph: Any) -> dict[str, Any]:
+    """How to open ``falkordb.asyncio`` connections to the server behind a graph handle.
 
-    The guide builds async drivers from sync handles (``FalkorDB(...).select_graph`` and
-    ``redislite.FalkorDB(protocol=2)``): the connection settings are read from the sync
-    client's pool and a ``falkordb.asyncio`` client with its own connections is opened, so
-    I/O is truly non-blocking rather than blocking calls in a thread.
+    Read from the handle's connection pool; sync (``falkordb``, ``redislite``) and async
+    (``falkordb.asyncio``, ``redislite``'s async client) handles all keep one.
     """
-    from falkordb.asyncio import FalkorDB as AsyncFalkorDB
-
     client = graph.client
     pool = getattr(client, "connection_pool", None) or client.connection.connection_pool
     settings = pool.connection_kwargs
     kwargs: dict[str, Any] = {
         "username": settings.get("username"),
         "password": settings.get("password"),
-        "max_connections": max_connections,
     }
     if settings.get("path"):
         kwargs["unix_socket_path"] = settings["path"]
@@ -161,15 +162,28 @@ def _async_twin(graph: Any, max_connections: int | None) -> Any:
         kwargs["host"] = settings.get("host", "localhost")
         kwargs["port"] = settings.get("port", 6379)
         kwargs["ssl"] = "SSL" in pool.connection_class.__name__
-    return AsyncFalkorDB(**kwargs).select_graph(graph.name)
+    return kwargs
+
+
+class _LoopHandle(NamedTuple):
+    """The async graph handle one event loop uses, and the bound on its queries."""
+
+    graph: Any
+    slots: asyncio.Semaphore | None
+    owned: bool
 
 
 class AsyncFalkorDBDriver:
     """An :class:`~runic.ogm.driver.AsyncGraphDriver` over one FalkorDB graph.
 
     Takes an async graph handle (``falkordb.asyncio`` or ``redislite``'s async client), or
-    a sync one, in which case it opens its own async connections to the same server and
-    graph (at most ``max_connections`` of them) and closes them in :meth:`close`.
+    a sync one, in which case it opens its own ``falkordb.asyncio`` connections to the same
+    server and graph: the I/O is non-blocking, not blocking calls in a thread.
+
+    Async connections belong to the event loop that opened them. The first loop to run a
+    query uses ``graph``; any other loop (a second ``asyncio.run``, or
+    :func:`~runic.ogm.run_async` inside a notebook) gets its own connections to the same
+    graph. ``max_connections`` bounds the queries in flight per loop.
     """
 
     dialect: Dialect = FALKORDB
@@ -182,43 +196,75 @@ class AsyncFalkorDBDriver:
                 "AsyncFalkorDBDriver takes a graph handle such as "
                 f"FalkorDB(...).select_graph('name'), got {type(graph).__name__}"
             )
+        self._settings = _async_settings(graph)
+        self._graph_name: str = graph.name
+        self._max_connections = max_connections
         if not inspect.iscoroutinefunction(graph.query):
-            graph, owns_connection = _async_twin(graph, max_connections), True
+            graph, owns_connection = self._open_graph(), True
+        #: The async handle of the first event loop to use this driver.
         self.graph = graph
-        self._owns_connection = owns_connection
-        # Bounds the queries in flight, so a pool of max_connections is never exceeded.
-        self._slots = asyncio.Semaphore(max_connections) if max_connections else None
+        self._first: tuple[Any, bool] | None = (graph, owns_connection)
+        self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopHandle] = WeakKeyDictionary()
+
+    def _open_graph(self) -> Any:
+        from falkordb.asyncio import FalkorDB as AsyncFalkorDB
+
+        client = AsyncFalkorDB(**self._settings, max_connections=self._max_connections)
+        return client.select_graph(self._graph_name)
+
+    def _handle(self) -> _LoopHandle:
+        loop = asyncio.get_running_loop()
+        handle = self._loops.get(loop)
+        if handle is None:
+            if self._first is not None:
+                (graph, owned), self._first = self._first, None
+            else:
+                graph, owned = self._open_graph(), True
+            slots = asyncio.Semaphore(self._max_connections) if self._max_connections else None
+            handle = self._loops[loop] = _LoopHandle(graph, slots, owned)
+        return handle
 
     @property
     def name(self) -> str:
-        return str(self.graph.name)
+        return self._graph_name
 
     async def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
-        if self._slots is not None:
-            async with self._slots:
-                return await self._execute(cypher, params, read_only)
-        return await self._execute(cypher, params, read_only)
+        handle = self._loops.get(asyncio.get_running_loop()) or self._handle()
+        if handle.slots is not None:
+            async with handle.slots:
+                return await self._execute(handle.graph, cypher, params, read_only)
+        return await self._execute(handle.graph, cypher, params, read_only)
 
+    @staticmethod
     async def _execute(
-        self, cypher: str, params: Mapping[str, Any] | None, read_only: bool
+        graph: Any, cypher: str, params: Mapping[str, Any] | None, read_only: bool
     ) -> QueryResult:
         arguments = dict(params) if params else None
         try:
             if read_only:
                 try:
-                    result = await self.graph.ro_query(cypher, arguments)
+                    result = await graph.ro_query(cypher, arguments)
                 except ResponseError as error:
                     if EMPTY_GRAPH not in str(error):
                         raise
-                    result = await self.graph.query(cypher, arguments)  # see FalkorDBDriver
+                    result = await graph.query(cypher, arguments)  # see FalkorDBDriver
             else:
-                result = await self.graph.query(cypher, arguments)
+                result = await graph.query(cypher, arguments)
         except RedisError as error:
             raise translate_error(error, cypher) from error
         return neutral_result(result)
 
     async def close(self) -> None:
-        if self._owns_connection:
-            await self.graph.client.connection.aclose()
+        """Close the connections this driver opened in the running loop.
+
+        Connections of loops that have ended cannot be closed from here; they go with
+        their loop.
+        """
+        handle = self._loops.pop(asyncio.get_running_loop(), None)
+        if handle is None and self._first is not None:
+            graph, owned = self._first
+            handle = _LoopHandle(graph, None, owned)
+        if handle is not None and handle.owned:
+            await handle.graph.client.connection.aclose()

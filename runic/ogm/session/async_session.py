@@ -4,23 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine
 from types import TracebackType
-from typing import Any, NoReturn, Self
+from typing import Any, Concatenate, NoReturn, Self
 
 from runic.ogm.driver.base import AsyncGraphDriver
-from runic.ogm.model.edge import Edge
-from runic.ogm.model.node import Node
-from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.statement import Select
-from runic.ogm.session.core import Operation, SessionCore, refuse_lazy_load
-from runic.ogm.session.staging import StagingMethods
+from runic.ogm.session.core import Operation, SessionCore, Steps, refuse_lazy_load
+from runic.ogm.session.operations import SessionMethods
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
 STREAM_PAGE = 1_000
 
 
-class AsyncSession(StagingMethods):
+class AsyncSession(SessionMethods):
     """``async with AsyncSession(driver) as session:`` commits on success, rolls back on error.
 
     Staging (``add``, ``add_all``, ``delete``, ``expunge``) is synchronous; everything
@@ -49,19 +46,27 @@ class AsyncSession(StagingMethods):
             )
         self._task = task
         execute = self.driver.execute
+        steps = Steps(operation)
         try:
-            query = next(operation)
-            while True:
+            for query in steps:
                 try:
-                    result = await execute(query.cypher, query.params, read_only=query.read_only)
+                    steps.outcome = await execute(
+                        query.cypher, query.params, read_only=query.read_only
+                    )
                 except Exception as error:
-                    query = operation.throw(error)
-                else:
-                    query = operation.send(result)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+                    steps.outcome = error
+            return steps.value
         finally:
             self._task = None
+
+    @staticmethod
+    def _method[**P, T](
+        operation: Callable[Concatenate[SessionCore, P], Operation[T]],
+    ) -> Callable[Concatenate[AsyncSession, P], Coroutine[Any, Any, T]]:
+        async def method(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            return await session._run(operation(session._core, *args, **kwargs))
+
+        return method
 
     async def __aenter__(self) -> Self:
         return self
@@ -72,13 +77,7 @@ class AsyncSession(StagingMethods):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        try:
-            if kind is None:
-                await self.commit()
-            else:
-                await self.rollback()
-        finally:
-            await self.close()
+        await self._run(self._core.finish(kind is None))
 
     def __enter__(self) -> NoReturn:
         raise TypeError("AsyncSession is used with `async with`, not `with`; or use Session")
@@ -86,73 +85,19 @@ class AsyncSession(StagingMethods):
     def __exit__(self, *args: object) -> None:  # pragma: no cover - __enter__ refuses
         return None
 
-    # -- staging (no I/O) --------------------------------------------------------
-
-    async def relate(
-        self,
-        source: Node,
-        relation: RelationAttribute | str,
-        target: Node,
-        edge: Edge | None = None,
-    ) -> None:
-        """Stage an edge (MERGE semantics), sent with the next flush."""
-        self._core.relate(source, relation, target, edge)
-
-    async def unrelate(self, source: Node, relation: RelationAttribute | str, target: Node) -> None:
-        self._core.unrelate(source, relation, target)
-
-    # -- writing -----------------------------------------------------------------
-
-    async def flush(self) -> None:
-        await self._run(self._core.flush())
-
-    async def commit(self) -> None:
-        await self._run(self._core.flush())
-
-    async def rollback(self) -> None:
-        self._core.unit.rollback()
-
-    async def close(self) -> None:
-        self._core.unit.close()
-
-    # -- reading -----------------------------------------------------------------
-
-    async def get(
-        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute] = ()
-    ) -> Any:
-        return await self._run(self._core.get(model, key, fetch))
-
-    async def scalars(self, statement: Select[Any]) -> list[Any]:
-        return await self._run(self._core.scalars(statement))
-
-    async def scalar(self, statement: Select[Any]) -> Any:
-        return await self._run(self._core.scalar(statement))
-
-    async def count(self, statement: Select[Any]) -> int:
-        return await self._run(self._core.count(statement))
-
-    async def all_rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
-        return await self._run(self._core.all_rows(statement))
-
-    async def all_with_edges(self, statement: Select[Any]) -> list[tuple[Any, Any, Any]]:
-        return await self._run(self._core.all_with_edges(statement))
-
-    async def execute(
-        self, cypher: str, params: Mapping[str, Any] | None = None
-    ) -> list[dict[str, Any]]:
-        return await self._run(self._core.execute(cypher, params))
-
-    async def refresh(self, entity: Node) -> None:
-        await self._run(self._core.refresh(entity))
-
-    async def stream(
-        self, statement: Select[Any], *, page_size: int = STREAM_PAGE
-    ) -> AsyncIterator[Any]:
+    def stream(self, statement: Select[Any], *, page_size: int = STREAM_PAGE) -> EntityStream:
         """``async for entity in session.stream(stmt)``: one page in memory at a time.
 
         Entities you did not change are let go once the next page is read; changed ones
         stay in the session and are flushed as usual.
         """
+        if not isinstance(statement, Select):
+            raise TypeError(f"stream() takes a select() statement, got {type(statement).__name__}")
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1:
+            raise ValueError(f"stream(): page_size must be a positive int, got {page_size!r}")
+        return EntityStream(self._pages(statement, page_size))
+
+    async def _pages(self, statement: Select[Any], page_size: int) -> AsyncIterator[Any]:
         page = 0
         while True:
             entities = await self._run(self._core.stream_page(statement, page, page_size))
@@ -162,3 +107,19 @@ class AsyncSession(StagingMethods):
             if len(entities) < page_size:
                 return
             page += 1
+
+
+class EntityStream:
+    """What :meth:`AsyncSession.stream` returns: iterate it with ``async for``."""
+
+    def __init__(self, entities: AsyncIterator[Any]) -> None:
+        self._entities = entities
+
+    def __aiter__(self) -> AsyncIterator[Any]:
+        return self._entities
+
+    def __iter__(self) -> NoReturn:
+        raise TypeError(
+            "AsyncSession.stream() is read with `async for`; in sync code use "
+            "Session.scalars(), or run_async() around the async code"
+        )

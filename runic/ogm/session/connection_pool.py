@@ -17,14 +17,17 @@ class AsyncConnectionManager:
 
     Takes a FalkorDB graph handle (async, or sync to be mirrored by async connections)
     or an async driver. Concurrent sessions share its connections, at most
-    ``max_connections`` queries run at once, and ``await manager.close()`` releases them.
+    ``max_connections`` queries run at once, and ``await manager.close()`` closes the
+    connections, those of the handle given included: the manager owns them.
     """
 
     def __init__(self, graph: Any, *, max_connections: int = MAX_CONNECTIONS) -> None:
         if isinstance(graph, AsyncFalkorDBDriver):
             self.driver = graph
         else:
-            self.driver = AsyncFalkorDBDriver(graph, max_connections=max_connections)
+            self.driver = AsyncFalkorDBDriver(
+                graph, owns_connection=True, max_connections=max_connections
+            )
         self.closed = False
 
     def session(self, *, autoflush: bool = True) -> AsyncSession:

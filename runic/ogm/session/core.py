@@ -49,6 +49,39 @@ from runic.ogm.session.unit_of_work import (
 type Operation[T] = Generator[CompiledQuery, QueryResult, T]
 
 
+class Steps[T]:
+    """Walks an operation for a shell: iterate for its queries, and before asking for the
+    next one set ``outcome`` to the last one's result or the error it raised.
+
+    The operation's answer is ``value`` once the iteration ends; an error the operation
+    does not handle leaves the loop as it is.
+    """
+
+    __slots__ = ("_operation", "_started", "outcome", "value")
+
+    def __init__(self, operation: Operation[T]) -> None:
+        self._operation = operation
+        self._started = False
+        self.outcome: QueryResult | Exception | None = None
+
+    def __iter__(self) -> Steps[T]:
+        return self
+
+    def __next__(self) -> CompiledQuery:
+        operation = self._operation
+        try:
+            if not self._started:
+                self._started = True
+                return next(operation)
+            outcome = self.outcome
+            if isinstance(outcome, Exception):
+                return operation.throw(outcome)
+            return operation.send(outcome)  # type: ignore[arg-type]
+        except StopIteration as done:
+            self.value: T = done.value
+            raise StopIteration from None
+
+
 class SessionCore:
     """The unit of work plus the queries that read into it and flush it."""
 
@@ -72,13 +105,37 @@ class SessionCore:
             raise explained from error
         self.unit.flushed()
 
+    def rollback(self) -> Operation[None]:
+        """Discard work not flushed yet; flushed work is stored (FalkorDB has no transaction)."""
+        self.unit.rollback()
+        return (yield from ())
+
+    def close(self) -> Operation[None]:
+        """Forget every entity; unloaded state on them can no longer be read."""
+        self.unit.close()
+        return (yield from ())
+
+    def finish(self, success: bool) -> Operation[None]:
+        """The end of a ``with`` block: commit on success, roll back on error, close always."""
+        try:
+            if success:
+                yield from self.flush()
+            else:
+                self.unit.rollback()
+        finally:
+            self.unit.close()
+
     def _prepare(self) -> Operation[None]:
         if self.autoflush:
             yield from self.flush()
 
     def relate(
         self, source: Node, relation: RelationAttribute | str, target: Node, edge: Any = None
-    ) -> None:
+    ) -> Operation[None]:
+        """Stage an edge (MERGE: relating twice keeps one); ``edge`` gives its properties.
+
+        Nothing is sent until the next flush, which creates the edge with its properties.
+        """
         attribute = self.relation_of(source, relation, "relate()")
         properties = None
         if edge is not None:
@@ -94,9 +151,14 @@ class SessionCore:
                 )
             properties = to_storage(edge)
         self.unit.link("merge", source, attribute, target, properties)
+        return (yield from ())
 
-    def unrelate(self, source: Node, relation: RelationAttribute | str, target: Node) -> None:
+    def unrelate(
+        self, source: Node, relation: RelationAttribute | str, target: Node
+    ) -> Operation[None]:
+        """Stage removing the edges of ``relation`` between two entities."""
         self.unit.link("unlink", source, self.relation_of(source, relation, "unrelate()"), target)
+        return (yield from ())
 
     @staticmethod
     def relation_of(
@@ -120,8 +182,10 @@ class SessionCore:
     # -- reading -----------------------------------------------------------------
 
     def get(
-        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute]
+        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute] = ()
     ) -> Operation[Any]:
+        """The entity with this key, or None; a held entity with what ``fetch`` asks costs
+        no query."""
         paths = [resolve_fetch_path(model, path) for path in fetch]
         cached = self.unit.cached(model, key)
         if cached is not None and self._holds(cached, paths):
@@ -150,6 +214,7 @@ class SessionCore:
         return True
 
     def scalars(self, statement: Select[Any]) -> Operation[list[Any]]:
+        """The statement's entities, merged into the identity map."""
         if statement.aggregates:
             raise StatementError("scalars() returns entities; read an aggregate with all_rows()")
         yield from self._prepare()
@@ -186,15 +251,18 @@ class SessionCore:
         self.unit.loaded_relation(entity, relation, targets)
 
     def scalar(self, statement: Select[Any]) -> Operation[Any]:
+        """The statement's first entity, or None."""
         found = yield from self.scalars(statement.limit(1))
         return found[0] if found else None
 
     def count(self, statement: Select[Any]) -> Operation[int]:
+        """How many entities the statement matches, ignoring skip and limit."""
         yield from self._prepare()
         result = yield compile_count(statement, self.dialect)
         return int(result.rows[0][0])
 
     def all_rows(self, statement: Select[Any]) -> Operation[list[dict[str, Any]]]:
+        """One dict per row, for projections and aggregates."""
         yield from self._prepare()
         query = compile_select(statement, self.dialect)
         result = yield query
@@ -210,7 +278,7 @@ class SessionCore:
         ]
 
     def execute(
-        self, cypher: str, params: Mapping[str, Any] | None
+        self, cypher: str, params: Mapping[str, Any] | None = None
     ) -> Operation[list[dict[str, Any]]]:
         """Raw Cypher; nodes and edges of declared models come back as entities."""
         if not isinstance(cypher, str):

@@ -3,20 +3,18 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable
 from types import TracebackType
-from typing import Any, NoReturn, Self
+from typing import Any, Concatenate, NoReturn, Self
 
 from runic.ogm.driver.base import GraphDriver
-from runic.ogm.model.edge import Edge
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
-from runic.ogm.query.statement import Select
-from runic.ogm.session.core import Operation, SessionCore
-from runic.ogm.session.staging import StagingMethods
+from runic.ogm.session.core import Operation, SessionCore, Steps
+from runic.ogm.session.operations import SessionMethods
 
 
-class Session(StagingMethods):
+class Session(SessionMethods):
     """``with Session(driver) as session:`` commits on success and rolls back on error.
 
     Queries flush pending changes first, so they see what the session holds. An
@@ -35,17 +33,22 @@ class Session(StagingMethods):
     def _run[T](self, operation: Operation[T]) -> T:
         """Drive an operation: send each query it yields, hand back the result or error."""
         execute = self.driver.execute
-        try:
-            query = next(operation)
-            while True:
-                try:
-                    result = execute(query.cypher, query.params, read_only=query.read_only)
-                except Exception as error:
-                    query = operation.throw(error)
-                else:
-                    query = operation.send(result)
-        except StopIteration as done:
-            return done.value  # type: ignore[no-any-return]
+        steps = Steps(operation)
+        for query in steps:
+            try:
+                steps.outcome = execute(query.cypher, query.params, read_only=query.read_only)
+            except Exception as error:
+                steps.outcome = error
+        return steps.value
+
+    @staticmethod
+    def _method[**P, T](
+        operation: Callable[Concatenate[SessionCore, P], Operation[T]],
+    ) -> Callable[Concatenate[Session, P], T]:
+        def method(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            return session._run(operation(session._core, *args, **kwargs))
+
+        return method
 
     def _load_relation(self, entity: Node, relation: RelationAttribute) -> Any:
         return self._run(self._core.load_relation(entity, relation))
@@ -59,72 +62,7 @@ class Session(StagingMethods):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        try:
-            if kind is None:
-                self.commit()
-            else:
-                self.rollback()
-        finally:
-            self.close()
-
-    # -- staging (no I/O) --------------------------------------------------------
-
-    def relate(
-        self,
-        source: Node,
-        relation: RelationAttribute | str,
-        target: Node,
-        edge: Edge | None = None,
-    ) -> None:
-        """Stage an edge (MERGE: relating twice keeps one edge); ``edge`` sets its properties."""
-        self._core.relate(source, relation, target, edge)
-
-    def unrelate(self, source: Node, relation: RelationAttribute | str, target: Node) -> None:
-        """Stage removing the edges of ``relation`` between ``source`` and ``target``."""
-        self._core.unrelate(source, relation, target)
-
-    # -- writing -----------------------------------------------------------------
-
-    def flush(self) -> None:
-        self._run(self._core.flush())
-
-    def commit(self) -> None:
-        self._run(self._core.flush())
-
-    def rollback(self) -> None:
-        self._core.unit.rollback()
-
-    def close(self) -> None:
-        self._core.unit.close()
-
-    # -- reading -----------------------------------------------------------------
-
-    def get(
-        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute] = ()
-    ) -> Any:
-        """The entity with this key, or None; a held entity costs no query."""
-        return self._run(self._core.get(model, key, fetch))
-
-    def scalars(self, statement: Select[Any]) -> list[Any]:
-        return self._run(self._core.scalars(statement))
-
-    def scalar(self, statement: Select[Any]) -> Any:
-        return self._run(self._core.scalar(statement))
-
-    def count(self, statement: Select[Any]) -> int:
-        return self._run(self._core.count(statement))
-
-    def all_rows(self, statement: Select[Any]) -> list[dict[str, Any]]:
-        return self._run(self._core.all_rows(statement))
-
-    def all_with_edges(self, statement: Select[Any]) -> list[tuple[Any, Any, Any]]:
-        return self._run(self._core.all_with_edges(statement))
-
-    def execute(self, cypher: str, params: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        return self._run(self._core.execute(cypher, params))
-
-    def refresh(self, entity: Node) -> None:
-        self._run(self._core.refresh(entity))
+        self._run(self._core.finish(kind is None))
 
     async def __aenter__(self) -> NoReturn:
         raise TypeError(

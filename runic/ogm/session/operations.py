@@ -1,0 +1,81 @@
+"""The public session methods, declared once for both session kinds.
+
+Each method is a core operation. On a :class:`Session` it is a function that returns the
+result; on an :class:`AsyncSession` it is a coroutine function. The two sessions share
+one list of methods, signatures and docstrings; each says only how its methods run an
+operation (``_method``).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Coroutine
+from functools import update_wrapper
+from types import MethodType
+from typing import TYPE_CHECKING, Any, Concatenate, Self, overload
+
+from runic.ogm.session.core import Operation, SessionCore
+from runic.ogm.session.staging import StagingMethods
+
+if TYPE_CHECKING:
+    from runic.ogm.session.async_session import AsyncSession
+    from runic.ogm.session.session import Session
+
+
+class operation[**P, T]:
+    """A session method backed by the core operation it is built from."""
+
+    def __init__(self, core_operation: Callable[Concatenate[SessionCore, P], Operation[T]]) -> None:
+        self.core_operation = core_operation
+        self.methods: dict[type[Any], Callable[..., Any]] = {}
+        update_wrapper(self, core_operation)  # type: ignore[arg-type]
+
+    def __set_name__(self, owner: type[Any], name: str) -> None:
+        self.__name__ = name
+
+    @overload
+    def __get__(self, session: None, owner: type[Any]) -> Self: ...
+
+    @overload
+    def __get__(self, session: Session, owner: type[Any]) -> Callable[P, T]: ...
+
+    @overload
+    def __get__(
+        self, session: AsyncSession, owner: type[Any]
+    ) -> Callable[P, Coroutine[Any, Any, T]]: ...
+
+    def __get__(self, session: Any, owner: type[Any]) -> Any:
+        method = self.methods.get(owner)
+        if method is None:
+            if not hasattr(owner, "_method"):
+                return self
+            method = update_wrapper(owner._method(self.core_operation), self.core_operation)
+            method.__name__ = self.__name__
+            method.__qualname__ = f"{owner.__qualname__}.{self.__name__}"
+            method.__module__ = owner.__module__
+            del method.__wrapped__  # its signature returns an Operation; ours does not
+            signature = inspect.signature(self.core_operation)
+            method.__signature__ = signature.replace(  # type: ignore[attr-defined]
+                return_annotation=inspect.Signature.empty
+            )
+            self.methods[owner] = method
+        return method if session is None else MethodType(method, session)
+
+
+class SessionMethods(StagingMethods):
+    """Everything a session can do: staging (no I/O) plus these operations."""
+
+    flush = operation(SessionCore.flush)
+    commit = operation(SessionCore.flush)
+    rollback = operation(SessionCore.rollback)
+    close = operation(SessionCore.close)
+    relate = operation(SessionCore.relate)
+    unrelate = operation(SessionCore.unrelate)
+    get = operation(SessionCore.get)
+    scalars = operation(SessionCore.scalars)
+    scalar = operation(SessionCore.scalar)
+    count = operation(SessionCore.count)
+    all_rows = operation(SessionCore.all_rows)
+    all_with_edges = operation(SessionCore.all_with_edges)
+    execute = operation(SessionCore.execute)
+    refresh = operation(SessionCore.refresh)

@@ -1,0 +1,33 @@
+"""The ``.. code-block:: python`` blocks of a docs page, so tests can run them."""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def code_blocks(page: str) -> list[str]:
+    """Every Python code block of ``docs/<page>``, dedented, in page order."""
+    lines = (DOCS / page).read_text().splitlines()
+    blocks: list[str] = []
+    index = 0
+    while index < len(lines):
+        if lines[index].strip() != ".. code-block:: python":
+            index += 1
+            continue
+        index += 1
+        body: list[str] = []
+        while index < len(lines) and (not lines[index].strip() or lines[index].startswith(" ")):
+            body.append(lines[index])
+            index += 1
+        blocks.append(textwrap.dedent("\n".join(body)).strip() + "\n")
+    return blocks
+
+
+def block_containing(page: str, text: str) -> str:
+    """The one code block of ``page`` that contains ``text``."""
+    found = [block for block in code_blocks(page) if text in block]
+    assert len(found) == 1, f"{len(found)} code blocks of {page} contain {text!r}"
+    return found[0]
