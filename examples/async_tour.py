@@ -39,7 +39,7 @@ class Author(Node):
 
 class Post(Node):
     id: str = Field(primary_key=True)
-    title: str
+    title: str = Field(fulltext=True)
     published: bool = False
     published_at: datetime | None = None
 
@@ -134,6 +134,14 @@ async def querying(driver: AsyncFalkorDBDriver) -> None:
     print("per region:", sorted((row["n.region"], row["total"]) for row in per_region))
     print("first in eu:", first.name)
 
+    # [search]
+    async with AsyncSession(driver) as session:
+        search = session.fulltext_search(Post, "note").where(Post.published == True)  # noqa: E712
+        hits = await search.limit(10).all()
+        for post, score in hits:  # best first
+            print("hit:", post.title, score > 0)
+    # [/search]
+
     # [repository-use]
     async with AsyncSession(driver) as session:
         repo = AuthorRepository(session, Author)
@@ -202,6 +210,7 @@ def main() -> None:
     driver = AsyncFalkorDBDriver(graph)  # own async connections to the same graph
     # [/open]
     asyncio.run(tour(driver))
+    graph.query("CALL db.idx.fulltext.createNodeIndex('Post', 'title')")  # the schema
     asyncio.run(querying(driver))
     asyncio.run(serve(database.client.socket_file))
     asyncio.run(streaming(driver))

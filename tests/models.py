@@ -63,3 +63,13 @@ class Sample(Node):
     numbers: list[int] = []
     embedding: Vector | None = Vector(dim=3)
     place: GeoLocation | None = None
+
+
+class Doc(Node):
+    """Searchable: fulltext on title and body, a vector index on embedding."""
+
+    id: str = Field(primary_key=True)
+    title: str = Field(fulltext=True)
+    body: str = Field(fulltext=True, default="")
+    topic: str = "misc"
+    embedding: Vector = Vector(dim=3)

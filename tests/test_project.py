@@ -72,6 +72,7 @@ def test_async_tour_prints_the_expected_results() -> None:
     assert "published: ['Note 3', 'Note 1'] 2" in out
     assert "per region: [('eu', 1), ('us', 1)]" in out
     assert "repository: ['ada', 'bob'] 2 True ['ada']" in out
+    assert out.count("hit: Note") == 2 and "hit: Note 2" not in out
     assert "requests served: 20 authors now: 22" in out
     assert "streamed: {'eu': 21, 'us': 1}" in out
     assert "from sync code: 22" in out and "inside a running loop: 22" in out

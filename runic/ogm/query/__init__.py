@@ -8,6 +8,7 @@ from runic.ogm.query.compiler import (
 )
 from runic.ogm.query.expressions import Expression
 from runic.ogm.query.functions import Aggregate, avg, collect, count, max_, min_, sum_
+from runic.ogm.query.search import SearchHit, fulltext_search, vector_search
 from runic.ogm.query.statement import Select, select
 
 __all__ = [
@@ -15,14 +16,17 @@ __all__ = [
     "Column",
     "CompiledQuery",
     "Expression",
+    "SearchHit",
     "Select",
     "avg",
     "collect",
     "compile_count",
     "compile_select",
     "count",
+    "fulltext_search",
     "max_",
     "min_",
     "select",
     "sum_",
+    "vector_search",
 ]

@@ -8,7 +8,7 @@ returned column, so sessions need no knowledge of the statement to read its rows
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 from runic.ogm.driver.dialect import FALKORDB, Dialect
@@ -99,7 +99,10 @@ class _SelectCompiler:
         lines = []
         for index, step in enumerate(statement.steps):
             target = f"({self.aliases[index]}{labels_pattern(step.model)})"
-            if step.relation is None:
+            if step.relation is None and statement.search is not None:
+                call = self.dialect.search_call(statement.search, self.parameter)
+                lines.append(f"{call} YIELD node AS {self.aliases[index]}, score AS _score")
+            elif step.relation is None:
                 lines.append(f"MATCH {target}")
             else:
                 edge = f"[{self.edge_aliases[index]}:{quote(step.relation.type)}]"
@@ -136,7 +139,8 @@ class _SelectCompiler:
         statement = self.statement
         alias = self.aliases[statement.returns]
         distinct = "DISTINCT " if self.distinct_rows() else ""
-        lines = [f"RETURN {distinct}{alias}"]
+        search = statement.search
+        lines = [f"RETURN {distinct}{alias}" + (", _score" if search else "")]
         order = []
         for key in statement.ordering:
             if isinstance(key.key, str):
@@ -150,9 +154,13 @@ class _SelectCompiler:
                     )
                 expression = self.property_of(key.context, key.key)
             order.append(expression + (" DESC" if key.descending else ""))
+        if search is not None and not order:
+            order.append("_score DESC" if search.best_first else "_score")
         if order:
             lines.append("ORDER BY " + ", ".join(order))
         lines += self.paging()
+        if search is not None:
+            return lines, (Column(alias, "node"), Column("_score"))
         return lines, (Column(alias, "node"),)
 
     def column_reference(self, text: str, what: str) -> str:
@@ -357,18 +365,7 @@ def compile_count(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compil
     compiler = _SelectCompiler(statement, dialect)
     lines = compiler.matches()
     if statement.aggregates:
-        unpaged: Select[Any] = Select(
-            statement.steps,
-            statement.conditions,
-            (),
-            None,
-            None,
-            statement.is_distinct,
-            statement.returns,
-            statement.aggregates,
-            statement.grouping,
-        )
-        compiler.statement = unpaged
+        compiler.statement = replace(statement, ordering=(), skip_count=None, limit_count=None)
         tail, _ = compiler.aggregate_return()
         lines.append("WITH " + tail[0].removeprefix("RETURN "))
         lines.append("RETURN count(*) AS `count`")

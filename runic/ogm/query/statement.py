@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from runic.ogm.model.fields import FieldAttribute
     from runic.ogm.model.node import Node
     from runic.ogm.model.relations import RelationAttribute
+    from runic.ogm.query.search import SearchSource
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,8 @@ class Select[T]:
     aggregates: tuple[tuple[int, Aggregate], ...] = ()
     grouping: tuple[GroupKey, ...] = ()
     fetches: tuple[FetchPath, ...] = ()
+    #: Set by fulltext_search()/vector_search(): the index query that feeds the root.
+    search: SearchSource | None = None
 
     @property
     def current(self) -> int:
@@ -157,6 +160,11 @@ class Select[T]:
         """
         if self.aggregates:
             raise StatementError("fetch() loads relations of entities; an aggregate has none")
+        if self.search is not None:
+            raise StatementError(
+                "fetch() is not available on a search yet; read the hits, then load their "
+                "relations with a select(...).where(key in ...).fetch(...)"
+            )
         added = tuple(resolve_fetch_path(self.returned_model, path) for path in paths)
         known = set(self.fetches)
         return replace(self, fetches=(*self.fetches, *(p for p in added if p not in known)))

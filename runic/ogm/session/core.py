@@ -35,6 +35,7 @@ from runic.ogm.query.compiler import (
     labels_pattern,
 )
 from runic.ogm.query.expressions import Comparison
+from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import FetchPath, Select, resolve_fetch_path, select
 from runic.ogm.session.decoding import build_edge, decode_rows
 from runic.ogm.session.flush import CHUNK_SIZE, compile_flush, root_model
@@ -255,6 +256,23 @@ class SessionCore:
             if all(target is not seen for seen in targets):
                 targets.append(target)
         self.unit.loaded_relation(entity, relation, targets)
+
+    def search(self, statement: Select[Any]) -> Operation[list[SearchHit[Any]]]:
+        """The hits of a ``fulltext_search()``/``vector_search()`` statement, with scores."""
+        if statement.search is None:
+            raise StatementError(
+                "search() takes a statement made by fulltext_search() or vector_search(); "
+                "read other statements with scalars()"
+            )
+        yield from self._prepare()
+        result = yield compile_select(statement, self.dialect)
+        merge = self.unit.merge
+        with allocation_burst(len(result.rows)):
+            return [SearchHit(merge(row[0]), float(row[-1])) for row in result.rows]
+
+    def first_hit(self, statement: Select[Any]) -> Operation[SearchHit[Any] | None]:
+        hits = yield from self.search(statement.limit(1))
+        return hits[0] if hits else None
 
     def scalar(self, statement: Select[Any]) -> Operation[Any]:
         """The statement's first entity, or None."""

@@ -74,6 +74,7 @@ class SessionMethods(StagingMethods):
     get = operation(SessionCore.get)
     scalars = operation(SessionCore.scalars)
     scalar = operation(SessionCore.scalar)
+    search = operation(SessionCore.search)
     count = operation(SessionCore.count)
     all_rows = operation(SessionCore.all_rows)
     all_with_edges = operation(SessionCore.all_with_edges)

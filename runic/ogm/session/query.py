@@ -23,7 +23,7 @@ class Query[T]:
         self.statement = statement
 
     def _with(self, statement: Select[Any]) -> Query[T]:
-        return Query(self.session, statement)
+        return type(self)(self.session, statement)
 
     def where(self, *conditions: Expression) -> Query[T]:
         return self._with(self.statement.where(*conditions))
@@ -60,3 +60,21 @@ class Query[T]:
     def count(self) -> Any:
         """How many entities match, ignoring skip and limit (awaitable on an AsyncSession)."""
         return self.session.count(self.statement)
+
+
+class SearchQuery[T](Query[T]):
+    """A fulltext or vector search bound to a session; ``all()`` gives scored hits."""
+
+    __slots__ = ()
+
+    def all(self) -> Any:
+        """Every hit as ``(entity, score)`` (awaitable on an AsyncSession)."""
+        return self.session.search(self.statement)
+
+    def first(self) -> Any:
+        """The best hit or None (awaitable on an AsyncSession)."""
+        return self.session._run(self.session._core.first_hit(self.statement))
+
+    def entities(self) -> Any:
+        """The entities alone, best first (awaitable on an AsyncSession)."""
+        return self.session.scalars(self.statement)

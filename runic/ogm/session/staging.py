@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
+from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
+from runic.ogm.query.search import fulltext_search, vector_search
 from runic.ogm.query.statement import select
 from runic.ogm.session.core import SessionCore
-from runic.ogm.session.query import Query
+from runic.ogm.session.query import Query, SearchQuery
 
 
 class StagingMethods:
@@ -43,3 +45,17 @@ class StagingMethods:
     def query[T](self, model: type[T]) -> Query[T]:
         """A builder bound to this session: ``session.query(User).where(...).all()``."""
         return Query(self, select(model))
+
+    def fulltext_search[T: Node](self, model: type[T], text: str) -> SearchQuery[T]:
+        """A search builder: ``session.fulltext_search(Article, "graphs").limit(5).all()``.
+
+        ``all()`` gives ``(entity, score)`` hits, best first.
+        """
+        return SearchQuery(self, fulltext_search(model, text))
+
+    def vector_search[T: Node](
+        self, model: type[T], field: FieldAttribute, vector: Sequence[float], k: int = 10
+    ) -> SearchQuery[T]:
+        """The ``k`` nearest nodes by a vector field: ``(entity, distance)`` hits, nearest
+        first."""
+        return SearchQuery(self, vector_search(model, field, vector, k))

@@ -11,6 +11,7 @@ from runic.ogm import AsyncSession, select
 from tests.models import Article, User
 
 COROUTINES = [
+    "search",
     "commit",
     "flush",
     "rollback",
