@@ -75,3 +75,7 @@ class ConstraintViolationError(DriverError):
         self.label = label
         self.entity = entity
         self.field = field
+
+
+class SchemaError(RunicError):
+    """An index or constraint could not be made as the models declare it."""

@@ -130,6 +130,13 @@ class FalkorDBDriver:
             raise translate_error(error, cypher) from error
         return neutral_result(result)
 
+    def graph_command(self, name: str, *arguments: Any) -> Any:
+        """A FalkorDB command other than a query, e.g. ``GRAPH.CONSTRAINT`` (schema sync)."""
+        try:
+            return self.graph.execute_command(name, *arguments)
+        except RedisError as error:
+            raise translate_error(error, name) from error
+
     def close(self) -> None:
         if self._owns_connection:
             self.graph.client.close()
@@ -255,6 +262,14 @@ class AsyncFalkorDBDriver:
         except RedisError as error:
             raise translate_error(error, cypher) from error
         return neutral_result(result)
+
+    async def graph_command(self, name: str, *arguments: Any) -> Any:
+        """A FalkorDB command other than a query, e.g. ``GRAPH.CONSTRAINT`` (schema sync)."""
+        handle = self._loops.get(asyncio.get_running_loop()) or self._handle()
+        try:
+            return await handle.graph.execute_command(name, *arguments)
+        except RedisError as error:
+            raise translate_error(error, name) from error
 
     async def close(self) -> None:
         """Close the connections this driver opened in the running loop.

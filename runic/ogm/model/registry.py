@@ -56,6 +56,10 @@ class Registry:
             )
         self._edges[edge_type] = cls
 
+    def node_models(self) -> list[type[Node]]:
+        """Every registered node class, in registration order."""
+        return list(self._nodes.values())
+
     def node_class(self, name: str) -> type[Node] | None:
         """The Node class with this simple name, if exactly one is registered."""
         candidates = self._names.get(name, {})
