@@ -38,7 +38,12 @@ from runic.ogm.query.expressions import Comparison
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import FetchPath, Select, resolve_fetch_path, select
 from runic.ogm.session.decoding import build_edge, decode_rows
-from runic.ogm.session.flush import CHUNK_SIZE, compile_flush, root_model
+from runic.ogm.session.flush import (
+    CHUNK_SIZE,
+    compile_flush,
+    compile_get_or_create,
+    root_model,
+)
 from runic.ogm.session.unit_of_work import (
     RelationLoader,
     UnitOfWork,
@@ -203,6 +208,33 @@ class SessionCore:
         yield from self._prepare()
         found = yield from self._read_entities(query)
         return found[0] if found else None
+
+    def get_or_create(
+        self,
+        model: type[Node],
+        lookup: Mapping[str, Any],
+        defaults: Mapping[str, Any] | None = None,
+    ) -> Operation[tuple[Any, bool]]:
+        """``(entity, created)``: the node whose fields equal ``lookup``, made from
+        ``lookup`` and ``defaults`` when there is none, in one atomic query."""
+        if not (isinstance(model, type) and issubclass(model, Node)):
+            raise TypeError(f"get_or_create() takes a Node class, got {model!r}")
+        fields = model.__runic__.fields
+        if not isinstance(lookup, Mapping) or not lookup:
+            raise StatementError("get_or_create() needs a lookup such as {'email': ...}")
+        for name in (*lookup, *(defaults or {})):
+            if name not in fields:
+                raise StatementError(
+                    f"get_or_create(): {model.__name__} has no field {name!r} "
+                    f"(fields: {', '.join(fields)})"
+                )
+        candidate = model(**{**(defaults or {}), **lookup})  # validates before any I/O
+        params = {name: fields[name].to_param(value) for name, value in lookup.items()}
+        yield from self._prepare()
+        query = compile_get_or_create(model, params, to_storage(candidate), self.dialect)
+        result = yield query
+        node, created = result.rows[0]
+        return self.unit.merge(node), bool(created)
 
     def exists(self, model: type[Node], key: Any) -> Operation[bool]:
         found = yield from self.get(model, key, ())

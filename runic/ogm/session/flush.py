@@ -55,6 +55,8 @@ class FlushPlan:
     """Rows to write, grouped per model or edge shape; false when there is nothing to send."""
 
     creates: dict[type[Node], list[dict[str, Any]]] = field(default_factory=dict)
+    #: Entities staged with merge(): written by key, created when missing.
+    upserts: dict[type[Node], list[dict[str, Any]]] = field(default_factory=dict)
     updates: dict[type[Node], list[tuple[Any, dict[str, Any]]]] = field(default_factory=dict)
     #: Relations assigned without being loaded: their stored edges are removed first.
     clears: dict[RelationAttribute, list[Any]] = field(default_factory=dict)
@@ -64,7 +66,15 @@ class FlushPlan:
 
     def __bool__(self) -> bool:
         return any(
-            (self.creates, self.updates, self.clears, self.merges, self.unlinks, self.deletes)
+            (
+                self.creates,
+                self.upserts,
+                self.updates,
+                self.clears,
+                self.merges,
+                self.unlinks,
+                self.deletes,
+            )
         )
 
 
@@ -109,14 +119,23 @@ class _Stages:
         self.lines.append(template.replace("$rows", "$" + name))
 
     def create(
-        self, model: type[Node], rows: list[dict[str, Any]]
+        self, model: type[Node], rows: list[dict[str, Any]], *, upsert: bool = False
     ) -> tuple[str, list[dict[str, Any]]]:
         """A node per row: the rows are the property map (None sets nothing).
 
         Vectors and points cannot sit in a property map, so a model that has them sends
-        ``{"props": ..., "s0": ...}`` rows and sets those through the dialect.
+        ``{"props": ..., "s0": ...}`` rows and sets those through the dialect. An upsert
+        finds the node by key (creating it when missing) and replaces its properties.
         """
-        create = f"UNWIND $rows AS r CREATE (n{labels_pattern(model)}) SET "
+        if upsert:
+            special = special_fields(model)
+            source = "r.props." if special else "r."
+            key = quote(model.__runic__.key_field.name)
+            found = _node_by_key("n", model, source + key)
+            extra = labels_pattern(model).removeprefix(labels_pattern(root_model(model)))
+            create = f"UNWIND $rows AS r MERGE {found} SET " + (f"n{extra}, " if extra else "")
+        else:
+            create = f"UNWIND $rows AS r CREATE (n{labels_pattern(model)}) SET "
         special = special_fields(model)
         if not special:
             return create + "n = r", rows
@@ -161,6 +180,11 @@ def compile_flush(
 
     for model, rows in plan.creates.items():
         template, payload = stages.create(model, rows)
+        for chunk in _chunks(payload, chunk_size):
+            stages.add(template, list(chunk))
+
+    for model, rows in plan.upserts.items():
+        template, payload = stages.create(model, rows, upsert=True)
         for chunk in _chunks(payload, chunk_size):
             stages.add(template, list(chunk))
 
@@ -219,3 +243,32 @@ def compile_flush(
             stages.add(f"UNWIND $rows AS r {match} DETACH DELETE n", list(chunk))
 
     return CompiledQuery("\nWITH count(*) AS _\n".join(stages.lines), stages.params, False)
+
+
+def compile_get_or_create(
+    model: type[Node], lookup: dict[str, Any], row: dict[str, Any], dialect: Dialect
+) -> CompiledQuery:
+    """One atomic query: the node matching ``lookup``, created from ``row`` when none does.
+
+    FalkorDB runs writes to a graph one at a time, so concurrent calls for the same lookup
+    create one node; ``created`` says whether this call made it.
+    """
+    labels = labels_pattern(model)
+    params: dict[str, Any] = {}
+    pairs = []
+    for position, (name, value) in enumerate(lookup.items()):
+        params[f"l{position}"] = value
+        pairs.append(f"{quote(name)}: $l{position}")
+    pattern = "{" + ", ".join(pairs) + "}"
+    special = special_fields(model)
+    params["props"] = {k: v for k, v in row.items() if k not in special and v is not None}
+    sets = ["n = $props"]
+    for position, (name, storage) in enumerate(special.items()):
+        params[f"s{position}"] = row.get(name)
+        sets.append(f"n.{quote(name)} = {stored_value(dialect, storage, f'$s{position}')}")
+    cypher = (
+        f"OPTIONAL MATCH (found{labels} {pattern}) WITH found LIMIT 1 "
+        f"MERGE (n{labels} {pattern}) ON CREATE SET {', '.join(sets)} "
+        "RETURN n, found IS NULL AS created LIMIT 1"
+    )
+    return CompiledQuery(cypher, params, read_only=False)

@@ -72,6 +72,7 @@ class SessionMethods(StagingMethods):
     relate = operation(SessionCore.relate)
     unrelate = operation(SessionCore.unrelate)
     get = operation(SessionCore.get)
+    get_or_create = operation(SessionCore.get_or_create)
     scalars = operation(SessionCore.scalars)
     scalar = operation(SessionCore.scalar)
     search = operation(SessionCore.search)

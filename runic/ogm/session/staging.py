@@ -38,6 +38,16 @@ class StagingMethods:
         """Stage a deletion of the node and its edges."""
         self._core.unit.delete(entity)
 
+    def merge[N: Node](self, entity: N) -> N:
+        """Stage an upsert by primary key: the next flush writes ``entity``'s fields to
+        the node with its key, creating the node when it is missing (MERGE).
+
+        Returns the session's instance for that key, which may not be ``entity``: an
+        entity the session already holds takes ``entity``'s values; one held by another
+        session is copied.
+        """
+        return self._core.unit.upsert(entity)  # type: ignore[return-value]
+
     def expunge(self, entity: Node) -> None:
         """Stop tracking ``entity``; its pending changes are forgotten."""
         self._core.unit.expunge(entity)

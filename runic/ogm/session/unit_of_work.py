@@ -104,7 +104,8 @@ class SessionState:
                 "is closed; load it with fetch= before closing"
             )
         assert isinstance(entity, Node)
-        if identity_key(entity) in unit.new:
+        key = identity_key(entity)
+        if key in unit.new and key not in unit.upserting:
             # Not stored yet, so it has no stored relations: start empty, no query.
             return unit.loaded_relation(entity, relation, [])
         return unit.relation_loader(entity, relation)
@@ -120,6 +121,8 @@ class UnitOfWork:
         #: Field values as last stored (Python values), what change tracking diffs against.
         self.snapshots: dict[IdentityKey, dict[str, Any]] = {}
         self.new: dict[IdentityKey, Node] = {}
+        #: Keys in ``new`` staged by merge(): written with MERGE, as they may be stored.
+        self.upserting: set[IdentityKey] = set()
         self.deleted: dict[IdentityKey, Node] = {}
         #: Target keys of every loaded relation, as stored: what relation changes diff against.
         self.relations: dict[tuple[IdentityKey, str], tuple[IdentityKey, ...]] = {}
@@ -160,7 +163,12 @@ class UnitOfWork:
         key = identity_key(entity)
         if self.identity.get(key) is not entity:
             raise RunicError(f"{entity!r} is not in this session; add or load it first")
-        if key in self.new:
+        if key in self.upserting:
+            # Merged then deleted: the node may be stored, so delete it by key.
+            del self.new[key]
+            self.upserting.discard(key)
+            self.deleted[key] = entity
+        elif key in self.new:
             # Created and deleted before any flush: nothing needs to be sent.
             del self.new[key]
             del self.identity[key]
@@ -173,8 +181,35 @@ class UnitOfWork:
         if self.identity.get(key) is entity:
             for table in (self.identity, self.snapshots, self.new, self.deleted):
                 table.pop(key, None)
+            self.upserting.discard(key)
             self._forget_relations(key, entity)
             entity.__dict__["_runic_state"] = None
+
+    def upsert(self, entity: Node) -> Node:
+        """Stage ``entity`` to be written by key whether or not it is stored (MERGE).
+
+        The session's own instance is returned: the one it holds under that key (with
+        ``entity``'s values copied onto it), ``entity`` itself if it is free, or a copy if
+        another session has it.
+        """
+        self._check_open("merge")
+        if not isinstance(entity, Node):
+            raise TypeError(f"merge() takes a Node entity, got {type(entity).__name__}")
+        key = identity_key(entity)
+        values = entity.__dict__["_runic_values"]
+        held = self.identity.get(key)
+        if held is not None:
+            if held is not entity:
+                self.deleted.pop(key, None)
+                held.__dict__["_runic_values"] = snapshot(type(held).__runic__, values)
+            return held
+        if entity.__dict__["_runic_state"] is not None:
+            entity = type(entity)(**snapshot(type(entity).__runic__, values))
+        self.identity[key] = entity
+        self.new[key] = entity
+        self.upserting.add(key)
+        entity.__dict__["_runic_state"] = self.state
+        return entity
 
     def link(
         self,
@@ -319,7 +354,9 @@ class UnitOfWork:
             else:
                 row = to_storage(entity)
                 self.planned[key] = snapshot(model.__runic__, values)
-            plan.creates.setdefault(model, []).append(row)
+            (plan.upserts if key in self.upserting else plan.creates).setdefault(model, []).append(
+                row
+            )
         for key, entity in self.identity.items():
             values = entity.__dict__["_runic_values"]
             before = self.snapshots.get(key)
@@ -353,7 +390,7 @@ class UnitOfWork:
             targets = [t for t in relation_targets(value) if identity_key(t) not in self.deleted]
             now = tuple(dict.fromkeys(identity_key(target) for target in targets))
             before = self.relations.get((key, name))
-            if before is None and key not in self.new:
+            if before is None and (key not in self.new or key in self.upserting):
                 # Assigned without being loaded: the new value replaces whatever is stored.
                 plan.clears.setdefault(relation, []).append(self._stored_key(entity))
             before = before or ()
@@ -374,7 +411,9 @@ class UnitOfWork:
         self, op: EdgeOp, plan: FlushPlan, shapes: dict[tuple[Any, ...], EdgeShape]
     ) -> None:
         merge = op.kind == "merge"
-        fresh = merge and (op.start_key in self.new or op.end_key in self.new)
+        fresh = merge and any(
+            key in self.new and key not in self.upserting for key in (op.start_key, op.end_key)
+        )
         start, end = type(op.start), type(op.end)
         shape_key = (op.relation, op.kind, start, end, fresh)
         shape = shapes.get(shape_key)
@@ -437,6 +476,7 @@ class UnitOfWork:
             entity.__dict__["_runic_state"] = None
         self.deleted.clear()
         self.new.clear()
+        self.upserting.clear()
         self.snapshots.update(self.planned)
         self.relations.update(self.planned_relations)
         for pair, op in self.planned_links.items():
@@ -452,6 +492,7 @@ class UnitOfWork:
             self.identity.pop(key, None)
             entity.__dict__["_runic_state"] = None
         self.new.clear()
+        self.upserting.clear()
         self.deleted.clear()
         self.links.clear()
         self.relations.clear()
