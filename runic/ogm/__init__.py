@@ -12,6 +12,7 @@ from runic.ogm.model import (
     Vector,
 )
 from runic.ogm.query import select
+from runic.ogm.query.bulk import delete, update
 from runic.ogm.repository import AsyncRepository, Repository
 from runic.ogm.running import run_async
 from runic.ogm.session.async_session import AsyncSession
@@ -34,6 +35,8 @@ __all__ = [
     "Repository",
     "Session",
     "Vector",
+    "delete",
     "run_async",
     "select",
+    "update",
 ]

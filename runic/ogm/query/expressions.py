@@ -14,6 +14,7 @@ from runic.ogm.exceptions import StatementError
 
 if TYPE_CHECKING:
     from runic.ogm.model.fields import FieldAttribute
+    from runic.ogm.query.bulk import Arithmetic, ArithmeticOp
 
 
 class Expression:
@@ -131,6 +132,29 @@ class FieldOperand:
     def __ge__(self, other: Any) -> Comparison:
         return Comparison(self._ordered(), ">=", self.to_param(other))
 
+    # Arithmetic, for bulk updates: values(login_count=User.login_count + 1).
+
+    def __add__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "+", other)
+
+    def __radd__(self, other: Any) -> Arithmetic:
+        return _arithmetic(other, "+", self)
+
+    def __sub__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "-", other)
+
+    def __rsub__(self, other: Any) -> Arithmetic:
+        return _arithmetic(other, "-", self)
+
+    def __mul__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "*", other)
+
+    def __rmul__(self, other: Any) -> Arithmetic:
+        return _arithmetic(other, "*", self)
+
+    def __truediv__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "/", other)
+
     def in_(self, values: Iterable[Any]) -> Comparison:
         """The field's value is one of ``values``."""
         return Comparison(self, "IN", self._list_param(values, "in_"))  # type: ignore[arg-type]
@@ -170,3 +194,9 @@ class FieldOperand:
                 f"{self._describe()}.{method}() takes a list of values, got {type(values).__name__}"
             )
         return [self.to_param(value) for value in values]
+
+
+def _arithmetic(left: Any, op: ArithmeticOp, right: Any) -> Arithmetic:
+    from runic.ogm.query.bulk import arithmetic
+
+    return arithmetic(left, op, right)

@@ -26,6 +26,7 @@ from runic.ogm.model.node import Node
 from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.model.storage import to_storage
+from runic.ogm.query.bulk import BulkStatement, Delete, Update, compile_bulk
 from runic.ogm.query.compiler import (
     CompiledQuery,
     FetchTree,
@@ -334,17 +335,38 @@ class SessionCore:
         ]
 
     def execute(
-        self, cypher: str, params: Mapping[str, Any] | None = None
-    ) -> Operation[list[dict[str, Any]]]:
-        """Raw Cypher; nodes and edges of declared models come back as entities."""
+        self, cypher: str | BulkStatement, params: Mapping[str, Any] | None = None
+    ) -> Operation[Any]:
+        """Raw Cypher, or a bulk ``update()``/``delete()`` statement.
+
+        Cypher gives rows (nodes and edges of declared models as entities); a bulk
+        statement gives the number of nodes it changed.
+        """
+        if isinstance(cypher, Update | Delete):
+            return (yield from self._bulk(cypher))
         if not isinstance(cypher, str):
-            raise TypeError(f"execute() takes Cypher text, got {type(cypher).__name__}")
+            raise TypeError(
+                f"execute() takes Cypher text or an update()/delete() statement, "
+                f"got {type(cypher).__name__}"
+            )
         yield from self._prepare()
         result = yield CompiledQuery(cypher, dict(params or {}), read_only=False)
         return [
             {name: self._decode_raw(value) for name, value in zip(result.columns, row, strict=True)}
             for row in result.rows
         ]
+
+    def _bulk(self, statement: BulkStatement) -> Operation[Any]:
+        query = compile_bulk(statement, self.dialect)
+        yield from self._prepare()
+        result = yield query
+        model = statement.model
+        if isinstance(statement, Delete):
+            self.unit.bulk_deleted(model, [row[0] for row in result.rows])
+        else:
+            names = [name for name, _ in statement.assignments]
+            self.unit.bulk_updated(model, names, result.rows)
+        return len(result.rows)
 
     def _decode_raw(self, value: Any) -> Any:
         if isinstance(value, GraphNode) and registry.class_for_labels(value.labels):

@@ -316,6 +316,33 @@ class UnitOfWork:
         )
         return value
 
+    def bulk_updated(self, model: type[Node], names: list[str], rows: list[list[Any]]) -> None:
+        """A bulk update stored these values: held entities take them as stored."""
+        info = model.__runic__
+        root = info.root
+        key_field = info.key_field
+        converters = [info.fields[name].converter for name in names]
+        for row in rows:
+            key = (root, key_field.converter.from_db(row[0]))
+            entity = self.identity.get(key)  # type: ignore[arg-type]
+            if entity is None or not isinstance(entity, model):
+                continue
+            stored = self.snapshots.setdefault(key, {})  # type: ignore[arg-type]
+            values = entity.__dict__["_runic_values"]
+            for name, converter, raw in zip(names, converters, row[1:], strict=True):
+                value = None if raw is None else converter.from_db(raw)
+                values[name] = value
+                stored[name] = list(value) if isinstance(value, list) else value
+
+    def bulk_deleted(self, model: type[Node], keys: list[Any]) -> None:
+        """A bulk delete removed these nodes: held entities leave the session."""
+        info = model.__runic__
+        for stored_key in keys:
+            key = (info.root, info.key_field.converter.from_db(stored_key))
+            entity = self.identity.get(key)  # type: ignore[arg-type]
+            if entity is not None:
+                self.expunge(entity)
+
     def refreshed(self, entity: Node, node: GraphNode) -> None:
         """Overwrite ``entity`` with what the graph holds; its relations load afresh."""
         key = identity_key(entity)

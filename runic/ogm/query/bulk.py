@@ -1,0 +1,188 @@
+"""Bulk statements: ``update(User).where(...).values(...)`` and ``delete(User).where(...)``.
+
+Each compiles to one query that changes every matching node on the server, without
+loading them. ``session.execute(stmt)`` runs it, returns how many nodes it changed, and
+brings the entities the session holds in line (new values, or expunged when deleted).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any, Literal
+
+from runic.ogm.exceptions import StatementError
+from runic.ogm.identifiers import quote
+from runic.ogm.query.compiler import CompiledQuery, _SelectCompiler, special_fields, stored_value
+from runic.ogm.query.expressions import Expression
+from runic.ogm.query.statement import Select, select
+
+if TYPE_CHECKING:
+    from runic.ogm.driver.dialect import Dialect
+    from runic.ogm.model.fields import FieldAttribute
+    from runic.ogm.model.node import Node
+
+ArithmeticOp = Literal["+", "-", "*", "/"]
+
+
+@dataclass(frozen=True, slots=True)
+class Arithmetic:
+    """A value computed on the server from a field: ``User.login_count + 1``."""
+
+    left: FieldAttribute | Arithmetic
+    op: ArithmeticOp
+    right: FieldAttribute | Arithmetic | int | float
+
+    def __add__(self, other: Any) -> Arithmetic:
+        return arithmetic(self, "+", other)
+
+    def __sub__(self, other: Any) -> Arithmetic:
+        return arithmetic(self, "-", other)
+
+    def __mul__(self, other: Any) -> Arithmetic:
+        return arithmetic(self, "*", other)
+
+    def __truediv__(self, other: Any) -> Arithmetic:
+        return arithmetic(self, "/", other)
+
+    def fields(self) -> list[FieldAttribute]:
+        found: list[FieldAttribute] = []
+        for side in (self.left, self.right):
+            if isinstance(side, Arithmetic):
+                found += side.fields()
+            elif not isinstance(side, int | float):
+                found.append(side)
+        return found
+
+
+def arithmetic(left: Any, op: ArithmeticOp, right: Any) -> Arithmetic:
+    """Checked construction: numbers and numeric fields only."""
+    for side in (left, right):
+        if isinstance(side, Arithmetic):
+            continue
+        if isinstance(side, bool) or not (isinstance(side, int | float) or _numeric(side)):
+            raise StatementError(
+                f"arithmetic takes int or float fields and numbers, got {side!r} {op} ..."
+            )
+    return Arithmetic(left, op, right)
+
+
+def _numeric(value: Any) -> bool:
+    from runic.ogm.model.fields import FieldAttribute
+    from runic.ogm.model.types import FloatConverter, IntConverter
+
+    return isinstance(value, FieldAttribute) and isinstance(
+        value.converter, IntConverter | FloatConverter
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Update[T]:
+    """Set fields on every node the statement matches, in one query."""
+
+    source: Select[T]
+    assignments: tuple[tuple[str, Any], ...] = ()
+
+    @property
+    def model(self) -> type[Node]:
+        return self.source.root
+
+    def where(self, *conditions: Expression) -> Update[T]:
+        return replace(self, source=self.source.where(*conditions))
+
+    def values(self, **values: Any) -> Update[T]:
+        """``values(active=True)``, ``values(login_count=User.login_count + 1)``."""
+        model = self.model
+        fields = model.__runic__.fields
+        checked = dict(self.assignments)
+        for name, value in values.items():
+            field = fields.get(name)
+            if field is None:
+                raise StatementError(
+                    f"update({model.__name__}).values(): no field {name!r} "
+                    f"(fields: {', '.join(fields)})"
+                )
+            if name == model.__runic__.primary_key:
+                raise StatementError(
+                    f"update({model.__name__}).values(): {name!r} is the primary key, "
+                    "which a bulk update cannot change"
+                )
+            if isinstance(value, Arithmetic):
+                for used in value.fields():
+                    if used.name not in fields or not (
+                        issubclass(model, used.model) or issubclass(used.model, model)
+                    ):
+                        raise StatementError(
+                            f"update({model.__name__}).values({name}=...): "
+                            f"{used.model.__name__}.{used.name} is not a field of it"
+                        )
+                checked[name] = value
+            else:
+                checked[name] = field.validate(value)  # raises, naming the field
+        return replace(self, assignments=tuple(checked.items()))
+
+
+@dataclass(frozen=True, slots=True)
+class Delete[T]:
+    """Delete every node the statement matches, with its edges, in one query."""
+
+    source: Select[T]
+
+    @property
+    def model(self) -> type[Node]:
+        return self.source.root
+
+    def where(self, *conditions: Expression) -> Delete[T]:
+        return replace(self, source=self.source.where(*conditions))
+
+
+type BulkStatement = Update[Any] | Delete[Any]
+
+
+def update[T](model: type[T]) -> Update[T]:
+    """``update(User).where(User.active == False).values(active=True)``."""
+    return Update(select(model))
+
+
+def delete[T](model: type[T]) -> Delete[T]:
+    """``delete(User).where(User.last_login < cutoff)``."""
+    return Delete(select(model))
+
+
+def compile_bulk(statement: BulkStatement, dialect: Dialect) -> CompiledQuery:
+    """The query, returning the key of each node changed (and, for updates, new values)."""
+    compiler = _SelectCompiler(statement.source, dialect)
+    lines = compiler.matches()
+    model = statement.model
+    key = quote(model.__runic__.key_field.name)
+    if isinstance(statement, Delete):
+        lines.append(f"WITH n, n.{key} AS _key DETACH DELETE n RETURN _key")
+        return CompiledQuery("\n".join(lines), compiler.params, read_only=False)
+    if not statement.assignments:
+        raise StatementError(f"update({model.__name__}) needs values(...) to set")
+    special = special_fields(model)
+    sets = []
+    for name, value in statement.assignments:
+        if isinstance(value, Arithmetic):
+            expression = _arithmetic(value, compiler)
+        else:
+            converter = model.__runic__.fields[name].converter
+            parameter = compiler.parameter(None if value is None else converter.to_db(value))
+            expression = parameter
+            if name in special and value is not None:
+                expression = stored_value(dialect, special[name], parameter)
+        sets.append(f"n.{quote(name)} = {expression}")
+    returned = ", ".join(f"n.{quote(name)}" for name, _ in statement.assignments)
+    lines += ["SET " + ", ".join(sets), f"RETURN n.{key}, {returned}"]
+    return CompiledQuery("\n".join(lines), compiler.params, read_only=False)
+
+
+def _arithmetic(value: Arithmetic, compiler: _SelectCompiler) -> str:
+    parts = []
+    for side in (value.left, value.right):
+        if isinstance(side, Arithmetic):
+            parts.append(_arithmetic(side, compiler))
+        elif isinstance(side, int | float):
+            parts.append(compiler.parameter(side))
+        else:
+            parts.append(f"n.{quote(side.name)}")
+    return f"({parts[0]} {value.op} {parts[1]})"
