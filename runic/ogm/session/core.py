@@ -390,6 +390,39 @@ class SessionCore:
             raise EntityNotFoundError(f"refresh(): {entity!r} is no longer in the graph")
         self.unit.refreshed(entity, result.rows[0][0])
 
+    def load(self, entities: Sequence[Node], *paths: str | RelationAttribute) -> Operation[None]:
+        """Load relations (``"articles"``, ``"articles.comments"``) for many entities in
+        one round trip, so their attributes can then be read (also on an AsyncSession).
+
+        Relations an entity already holds are kept; entities not stored yet get empty ones.
+        """
+        entities = list(entities)
+        if not paths:
+            raise StatementError("load() needs relation names, e.g. load(users, 'articles')")
+        if not entities:
+            return
+        unit = self.unit
+        for entity in entities:
+            if not isinstance(entity, Node):
+                raise TypeError(f"load() takes Node entities, got {type(entity).__name__}")
+            unit.check_member(entity, "load()")
+        model = _common_model(entities)
+        resolved = [resolve_fetch_path(model, path) for path in paths]
+        keys = []
+        for entity in entities:
+            key = identity_key(entity)
+            if key in unit.new and key not in unit.upserting:
+                for path in resolved:
+                    unit.loaded_relation(entity, path[0], [])
+            elif not self._holds(entity, resolved):
+                keys.append(key[1])
+        if not keys:
+            return
+        key_field = model.__runic__.key_field
+        statement = select(model).where(key_field.in_(keys)).fetch(*paths)
+        yield from self._prepare()
+        yield from self._read_entities(compile_select(statement, self.dialect))
+
     def load_relation(self, entity: Node, relation: RelationAttribute) -> Operation[Any]:
         """One query for an unloaded relation of a stored entity (the sync lazy load)."""
         info = type(entity).__runic__
@@ -485,6 +518,17 @@ class SessionCore:
 
 
 _NONE = object()
+
+
+def _common_model(entities: Sequence[Node]) -> type[Node]:
+    """The most specific model class every entity is an instance of."""
+    for cls in type(entities[0]).__mro__:
+        if cls is Node:
+            break
+        if issubclass(cls, Node) and all(isinstance(entity, cls) for entity in entities):
+            return cls
+    kinds = sorted({type(entity).__name__ for entity in entities})
+    raise StatementError(f"load() takes entities of one model, got {', '.join(kinds)}")
 
 
 def refuse_lazy_load(entity: Node, relation: RelationAttribute) -> NoReturn:

@@ -81,3 +81,4 @@ class SessionMethods(StagingMethods):
     all_with_edges = operation(SessionCore.all_with_edges)
     execute = operation(SessionCore.execute)
     refresh = operation(SessionCore.refresh)
+    load = operation(SessionCore.load)

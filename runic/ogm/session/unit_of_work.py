@@ -356,7 +356,7 @@ class UnitOfWork:
     def persistent(self, entity: Node, method: str) -> IdentityKey:
         """The key of a stored entity held here, or a clear refusal."""
         self._check_open(method)
-        self._check_member(entity, method)
+        self.check_member(entity, method)
         key = identity_key(entity)
         if key in self.new:
             raise RunicError(f"{method}: {entity!r} is not stored yet; flush it first")
@@ -467,9 +467,9 @@ class UnitOfWork:
                         self.add(target)
                         pending.append(target)
                     else:
-                        self._check_member(target, f"{type(entity).__name__}.{name}")
+                        self.check_member(target, f"{type(entity).__name__}.{name}")
 
-    def _check_member(self, entity: Node, where: str) -> None:
+    def check_member(self, entity: Node, where: str) -> None:
         if entity.__dict__["_runic_state"] is not self.state or (
             self.identity.get(identity_key(entity)) is not entity
         ):
