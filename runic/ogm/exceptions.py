@@ -79,3 +79,11 @@ class ConstraintViolationError(DriverError):
 
 class SchemaError(RunicError):
     """An index or constraint could not be made as the models declare it."""
+
+
+class NoResultError(RunicError, LookupError):
+    """``one()`` found nothing."""
+
+
+class MultipleResultsError(RunicError, LookupError):
+    """``one()`` or ``one_or_none()`` found more than one entity."""

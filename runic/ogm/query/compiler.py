@@ -156,6 +156,8 @@ class _SelectCompiler:
             order.append(expression + (" DESC" if key.descending else ""))
         if search is not None and not order:
             order.append("_score DESC" if search.best_first else "_score")
+        if statement.shuffled:
+            order.append("rand()")
         if order:
             lines.append("ORDER BY " + ", ".join(order))
         lines += self.paging()
@@ -225,6 +227,8 @@ class _SelectCompiler:
                     )
                 expression = quote(name)
             order.append(expression + (" DESC" if key.descending else ""))
+        if statement.shuffled:
+            order.append("rand()")
         if order:
             lines.append("ORDER BY " + ", ".join(order))
         lines += self.paging()
@@ -374,6 +378,29 @@ def compile_count(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compil
         distinct = "DISTINCT " if compiler.distinct_rows() else ""
         lines.append(f"RETURN count({distinct}{alias}) AS `count`")
     return CompiledQuery("\n".join(lines), compiler.params, True, (Column("count"),))
+
+
+def compile_exists(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
+    """One row when the statement matches anything, none otherwise."""
+    compiler = _SelectCompiler(statement, dialect)
+    lines = [*compiler.matches(), "RETURN 1 LIMIT 1"]
+    return CompiledQuery("\n".join(lines), compiler.params, True)
+
+
+def compile_distinct(
+    statement: Select[Any], field: FieldAttribute, dialect: Dialect = FALKORDB
+) -> CompiledQuery:
+    """The distinct stored values of ``field`` over what the statement matches, sorted."""
+    compiler = _SelectCompiler(statement, dialect)
+    target = compiler.property_of(statement.returns, field)
+    lines = [
+        *compiler.matches(),
+        f"WITH DISTINCT {target} AS value WHERE value IS NOT NULL",
+        "RETURN value ORDER BY value",
+    ]
+    return CompiledQuery(
+        "\n".join(lines), compiler.params, True, (Column("value", "value", field.converter),)
+    )
 
 
 def special_fields(model: type[Entity]) -> dict[str, str]:

@@ -67,6 +67,8 @@ class Select[T]:
     fetches: tuple[FetchPath, ...] = ()
     #: Set by fulltext_search()/vector_search(): the index query that feeds the root.
     search: SearchSource | None = None
+    #: order_by_random(): rows in a random order (after any order_by keys).
+    shuffled: bool = False
 
     @property
     def current(self) -> int:
@@ -138,6 +140,10 @@ class Select[T]:
         if not isinstance(desc, bool):
             raise StatementError(f"order_by(desc=...) must be a bool, got {desc!r}")
         return replace(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
+
+    def order_by_random(self) -> Select[T]:
+        """Rows in a random order, e.g. ``select(Quote).order_by_random().limit(1)``."""
+        return replace(self, shuffled=True)
 
     def _check_key(self, key: object, what: str) -> None:
         """A key is a field of some step, or an ``alias``/``alias.property``/column name."""

@@ -50,7 +50,7 @@ class Repository[T: Node]:
         return self.session.count(select(self.model))
 
     def exists(self, key: Any) -> Any:
-        return self.session._run(self.session._core.exists(self.model, key))
+        return self.session._run(self.session._core.exists_key(self.model, key))
 
     def get(self, key: Any, fetch: Sequence[str | RelationAttribute] = ()) -> Any:
         return self.session.get(self.model, key, fetch)

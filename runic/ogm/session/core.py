@@ -19,9 +19,12 @@ from runic.ogm.exceptions import (
     ConstraintViolationError,
     EntityNotFoundError,
     LazyLoadError,
+    MultipleResultsError,
+    NoResultError,
     StatementError,
 )
 from runic.ogm.identifiers import quote
+from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import RelationAttribute
@@ -31,13 +34,15 @@ from runic.ogm.query.compiler import (
     CompiledQuery,
     FetchTree,
     compile_count,
+    compile_distinct,
     compile_edges,
+    compile_exists,
     compile_select,
     labels_pattern,
 )
 from runic.ogm.query.expressions import Comparison
 from runic.ogm.query.search import SearchHit
-from runic.ogm.query.statement import FetchPath, Select, resolve_fetch_path, select
+from runic.ogm.query.statement import FetchPath, Select, bind_field, resolve_fetch_path, select
 from runic.ogm.session.decoding import build_edge, decode_rows
 from runic.ogm.session.flush import (
     CHUNK_SIZE,
@@ -237,9 +242,49 @@ class SessionCore:
         node, created = result.rows[0]
         return self.unit.merge(node), bool(created)
 
-    def exists(self, model: type[Node], key: Any) -> Operation[bool]:
+    def exists_key(self, model: type[Node], key: Any) -> Operation[bool]:
         found = yield from self.get(model, key, ())
         return found is not None
+
+    def exists(self, statement: Select[Any]) -> Operation[bool]:
+        """Whether the statement matches anything (one cheap query, no entities built)."""
+        yield from self._prepare()
+        result = yield compile_exists(statement, self.dialect)
+        return bool(result.rows)
+
+    def one(self, statement: Select[Any]) -> Operation[Any]:
+        """The only entity the statement matches; NoResultError or MultipleResultsError
+        otherwise."""
+        found = yield from self.one_or_none(statement)
+        if found is None:
+            raise NoResultError(f"one(): no {statement.returned_model.__name__} matches")
+        return found
+
+    def one_or_none(self, statement: Select[Any]) -> Operation[Any]:
+        """The only entity the statement matches, None when none does;
+        MultipleResultsError when several do."""
+        found = yield from self.scalars(statement.limit(2))
+        if len(found) > 1:
+            raise MultipleResultsError(
+                f"one(): more than one {statement.returned_model.__name__} matches"
+            )
+        return found[0] if found else None
+
+    def distinct(
+        self, field: FieldAttribute, statement: Select[Any] | None = None
+    ) -> Operation[list[Any]]:
+        """The distinct values of ``field`` (sorted, None left out), over ``statement``'s
+        matches or every node of the field's model."""
+        if not isinstance(field, FieldAttribute):
+            raise StatementError(f"distinct() takes a field such as User.city, got {field!r}")
+        if statement is None:
+            statement = select(field.model)
+        bind_field(statement.steps, statement.returns, field)  # raises, naming the field
+        yield from self._prepare()
+        query = compile_distinct(statement, field, self.dialect)
+        result = yield query
+        convert = field.converter.from_db
+        return [convert(row[0]) for row in result.rows]
 
     @staticmethod
     def _holds(entity: Node, paths: Sequence[FetchPath]) -> bool:
@@ -308,7 +353,11 @@ class SessionCore:
         return hits[0] if hits else None
 
     def scalar(self, statement: Select[Any]) -> Operation[Any]:
-        """The statement's first entity, or None."""
+        """The statement's first entity, or None; for an aggregate statement, the first
+        column of its first row (``scalar(select(User).aggregate(avg(User.age)))``)."""
+        if statement.aggregates:
+            rows = yield from self.all_rows(statement.limit(1))
+            return next(iter(rows[0].values())) if rows else None
         found = yield from self.scalars(statement.limit(1))
         return found[0] if found else None
 

@@ -61,6 +61,21 @@ class Query[T]:
         """How many entities match, ignoring skip and limit (awaitable on an AsyncSession)."""
         return self.session.count(self.statement)
 
+    def one(self) -> Any:
+        """The only match; raises when there is none or several (awaitable on async)."""
+        return self.session.one(self.statement)
+
+    def one_or_none(self) -> Any:
+        """The only match or None; raises when there are several (awaitable on async)."""
+        return self.session.one_or_none(self.statement)
+
+    def exists(self) -> Any:
+        """Whether anything matches (awaitable on an AsyncSession)."""
+        return self.session.exists(self.statement)
+
+    def order_by_random(self) -> Query[T]:
+        return self._with(self.statement.order_by_random())
+
 
 class SearchQuery[T](Query[T]):
     """A fulltext or vector search bound to a session; ``all()`` gives scored hits."""

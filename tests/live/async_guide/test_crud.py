@@ -12,6 +12,13 @@ from tests.models import Article, User
 
 COROUTINES = [
     "search",
+    "get_or_create",
+    "load",
+    "first",
+    "one",
+    "one_or_none",
+    "exists",
+    "distinct",
     "commit",
     "flush",
     "rollback",
@@ -30,7 +37,7 @@ COROUTINES = [
 
 
 def test_staging_is_sync_and_everything_else_a_coroutine() -> None:
-    for name in ("add", "add_all", "delete"):
+    for name in ("add", "add_all", "delete", "merge", "query", "fulltext_search"):
         assert not inspect.iscoroutinefunction(getattr(AsyncSession, name)), name
     for name in COROUTINES:
         assert inspect.iscoroutinefunction(getattr(AsyncSession, name)), name
