@@ -78,6 +78,41 @@ def test_async_tour_prints_the_expected_results() -> None:
     assert "from sync code: 22" in out and "inside a running loop: 22" in out
 
 
+def test_schema_tour_prints_the_expected_results() -> None:
+    out = run(sys.executable, "examples/schema.py").stdout
+    assert "+ unique Customer.email" in out and "+ index Customer.country" in out
+    assert "+ vector Customer.taste (dimension=4, similarityFunction=cosine)" in out
+    assert "created: 7" in out and "second run: schema up to date" in out
+    assert "- index Customer.legacy_code" in out
+    assert "refused: Customer email" in out
+
+
+def test_search_tour_prints_the_expected_results() -> None:
+    out = run(sys.executable, "examples/search.py").stdout
+    assert sorted(
+        line.split(" 0.")[0] for line in out.splitlines() if line.startswith("lemon:")
+    ) == [
+        "lemon: Lemon chicken",
+        "lemon: Lemon tart",
+    ]
+    assert "french lemon: ['Lemon tart']" in out
+    assert "sweetest: [('Lemon tart', 0.2), ('Salted caramel', 0.29)]" in out
+    assert "sourest: ['Lemon chicken']" in out
+    assert "refused: vector_search(): Recipe.title has no vector index" in out
+
+
+def test_bulk_tour_prints_the_expected_results() -> None:
+    out = run(sys.executable, "examples/bulk.py").stdout
+    assert "woken: 4 bumped: 10 m0 now: True 1" in out
+    assert "removed: 2 left: 8" in out
+    assert "merged: 100 m42@example.com" in out
+    assert "get_or_create: m99 True True False" in out
+    assert "average logins: 13.4 newest: m99" in out
+    assert "'m0': [], 'm1': ['Early bird', 'Helper']" in out.replace(
+        "['Helper', 'Early bird']", "['Early bird', 'Helper']"
+    )
+
+
 def test_mypy_strict() -> None:
     result = run(sys.executable, "-m", "mypy")
     assert result.returncode == 0, result.stdout + result.stderr
