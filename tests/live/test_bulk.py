@@ -34,6 +34,10 @@ def test_update_compiles_to_one_parameterised_query() -> None:
         "RETURN n.`id`, n.`active`, n.`age`"
     )
     assert query.params == {"p0": False, "p1": True, "p2": 1}
+    counted = compile_bulk(statement, FALKORDB, returning=False)
+    assert counted.cypher.endswith(
+        "SET n.`active` = $p1, n.`age` = (n.`age` + $p2)\nRETURN count(*)"
+    )
     query = compile_bulk(delete(User).where(User.age > 30), FALKORDB)
     assert query.cypher == (
         "MATCH (n:`User`)\nWHERE n.`age` > $p0\nWITH n, n.`id` AS _key DETACH DELETE n RETURN _key"

@@ -148,14 +148,20 @@ def delete[T](model: type[T]) -> Delete[T]:
     return Delete(select(model))
 
 
-def compile_bulk(statement: BulkStatement, dialect: Dialect) -> CompiledQuery:
-    """The query, returning the key of each node changed (and, for updates, new values)."""
+def compile_bulk(
+    statement: BulkStatement, dialect: Dialect, *, returning: bool = True
+) -> CompiledQuery:
+    """The query, returning the key of each node changed (and, for updates, new values);
+    without ``returning``, only how many nodes it changed (one row)."""
     compiler = _SelectCompiler(statement.source, dialect)
     lines = compiler.matches()
     model = statement.model
     key = quote(model.__runic__.key_field.name)
     if isinstance(statement, Delete):
-        lines.append(f"WITH n, n.{key} AS _key DETACH DELETE n RETURN _key")
+        if returning:
+            lines.append(f"WITH n, n.{key} AS _key DETACH DELETE n RETURN _key")
+        else:
+            lines.append("DETACH DELETE n RETURN count(*)")
         return CompiledQuery("\n".join(lines), compiler.params, read_only=False)
     if not statement.assignments:
         raise StatementError(f"update({model.__name__}) needs values(...) to set")
@@ -172,7 +178,8 @@ def compile_bulk(statement: BulkStatement, dialect: Dialect) -> CompiledQuery:
                 expression = stored_value(dialect, special[name], parameter)
         sets.append(f"n.{quote(name)} = {expression}")
     returned = ", ".join(f"n.{quote(name)}" for name, _ in statement.assignments)
-    lines += ["SET " + ", ".join(sets), f"RETURN n.{key}, {returned}"]
+    lines.append("SET " + ", ".join(sets))
+    lines.append(f"RETURN n.{key}, {returned}" if returning else "RETURN count(*)")
     return CompiledQuery("\n".join(lines), compiler.params, read_only=False)
 
 

@@ -406,10 +406,14 @@ class SessionCore:
         ]
 
     def _bulk(self, statement: BulkStatement) -> Operation[Any]:
-        query = compile_bulk(statement, self.dialect)
-        yield from self._prepare()
-        result = yield query
         model = statement.model
+        compile_bulk(statement, self.dialect)  # refuses a bad statement before the flush
+        yield from self._prepare()
+        # Held entities must follow the change: then each changed node is returned.
+        held = any(isinstance(entity, model) for entity in self.unit.identity.values())
+        result = yield compile_bulk(statement, self.dialect, returning=held)
+        if not held:
+            return int(result.rows[0][0]) if result.rows else 0
         if isinstance(statement, Delete):
             self.unit.bulk_deleted(model, [row[0] for row in result.rows])
         else:
