@@ -34,6 +34,8 @@ def test_update_compiles_to_one_parameterised_query() -> None:
         "RETURN n.`id`, n.`active`, n.`age`"
     )
     assert query.params == {"p0": False, "p1": True, "p2": 1}
+    nested = compile_bulk(update(User).values(age=2 * (User.age + 1) - User.age), FALKORDB)
+    assert "SET n.`age` = (($p0 * (n.`age` + $p1)) - n.`age`)" in nested.cypher
     counted = compile_bulk(statement, FALKORDB, returning=False)
     assert counted.cypher.endswith(
         "SET n.`active` = $p1, n.`age` = (n.`age` + $p2)\nRETURN count(*)"

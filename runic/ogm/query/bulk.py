@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from runic.ogm.exceptions import StatementError
 from runic.ogm.identifiers import quote
 from runic.ogm.query.compiler import CompiledQuery, _SelectCompiler, special_fields, stored_value
-from runic.ogm.query.expressions import Expression
+from runic.ogm.query.expressions import ArithmeticOperators, Expression
 from runic.ogm.query.statement import Select, select
 
 if TYPE_CHECKING:
@@ -25,24 +25,12 @@ ArithmeticOp = Literal["+", "-", "*", "/"]
 
 
 @dataclass(frozen=True, slots=True)
-class Arithmetic:
+class Arithmetic(ArithmeticOperators):
     """A value computed on the server from a field: ``User.login_count + 1``."""
 
     left: FieldAttribute | Arithmetic
     op: ArithmeticOp
     right: FieldAttribute | Arithmetic | int | float
-
-    def __add__(self, other: Any) -> Arithmetic:
-        return arithmetic(self, "+", other)
-
-    def __sub__(self, other: Any) -> Arithmetic:
-        return arithmetic(self, "-", other)
-
-    def __mul__(self, other: Any) -> Arithmetic:
-        return arithmetic(self, "*", other)
-
-    def __truediv__(self, other: Any) -> Arithmetic:
-        return arithmetic(self, "/", other)
 
     def fields(self) -> list[FieldAttribute]:
         found: list[FieldAttribute] = []

@@ -80,7 +80,35 @@ class Negation(Expression):
         return self.operand.fields()
 
 
-class FieldOperand:
+class ArithmeticOperators:
+    """``+ - * /`` building server-side values, for bulk updates:
+    ``values(login_count=User.login_count + 1)``."""
+
+    __slots__ = ()
+
+    def __add__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "+", other)
+
+    def __radd__(self, other: Any) -> Arithmetic:
+        return _arithmetic(other, "+", self)
+
+    def __sub__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "-", other)
+
+    def __rsub__(self, other: Any) -> Arithmetic:
+        return _arithmetic(other, "-", self)
+
+    def __mul__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "*", other)
+
+    def __rmul__(self, other: Any) -> Arithmetic:
+        return _arithmetic(other, "*", self)
+
+    def __truediv__(self, other: Any) -> Arithmetic:
+        return _arithmetic(self, "/", other)
+
+
+class FieldOperand(ArithmeticOperators):
     """Comparison operators for model fields; mixed into the field descriptor.
 
     Subclasses supply ``model_name``, ``name``, ``converter`` and ``to_param``.
@@ -131,29 +159,6 @@ class FieldOperand:
 
     def __ge__(self, other: Any) -> Comparison:
         return Comparison(self._ordered(), ">=", self.to_param(other))
-
-    # Arithmetic, for bulk updates: values(login_count=User.login_count + 1).
-
-    def __add__(self, other: Any) -> Arithmetic:
-        return _arithmetic(self, "+", other)
-
-    def __radd__(self, other: Any) -> Arithmetic:
-        return _arithmetic(other, "+", self)
-
-    def __sub__(self, other: Any) -> Arithmetic:
-        return _arithmetic(self, "-", other)
-
-    def __rsub__(self, other: Any) -> Arithmetic:
-        return _arithmetic(other, "-", self)
-
-    def __mul__(self, other: Any) -> Arithmetic:
-        return _arithmetic(self, "*", other)
-
-    def __rmul__(self, other: Any) -> Arithmetic:
-        return _arithmetic(other, "*", self)
-
-    def __truediv__(self, other: Any) -> Arithmetic:
-        return _arithmetic(self, "/", other)
 
     def in_(self, values: Iterable[Any]) -> Comparison:
         """The field's value is one of ``values``."""
