@@ -71,21 +71,23 @@ class TestUrls:
                 "g",
             ),
             ("falkordb+unix:///tmp/x.sock?graph=g", {"unix_socket_path": "/tmp/x.sock"}, "g"),
+            ("redis://h:2/g", {"host": "h", "port": 2}, "g"),
+            ("rediss://h/g", {"host": "h", "port": 6379, "ssl": True}, "g"),
         ],
     )
     def test_parse(self, url: str, kwargs: dict[str, Any], graph: str) -> None:
         assert parse_falkordb_url(url) == (kwargs, graph)
 
     @pytest.mark.parametrize(
-        "url", ["redis://h/g", "falkordb://h:1/", "falkordb://h/a/b", "falkordb+unix:///s.sock"]
+        "url", ["http://h/g", "falkordb://h:1/", "falkordb://h/a/b", "falkordb+unix:///s.sock"]
     )
     def test_bad_urls(self, url: str) -> None:
         with pytest.raises(ValueError, match=re.escape(repr(url))):
             parse_falkordb_url(url)
 
     def test_unknown_scheme(self) -> None:
-        with pytest.raises(ValueError, match="no driver for the URL scheme 'bolt'"):
-            create_driver("bolt://localhost:7687")
+        with pytest.raises(ValueError, match="no driver for the URL scheme 'mysql'"):
+            create_driver("mysql://localhost:3306")
 
     def test_unix_socket_url_reaches_the_embedded_server(
         self, falkordb_server: Any, graph_name: str, graph: Any

@@ -63,7 +63,7 @@ def test_edge_properties_and_coalesced_create(driver: Any) -> None:
             session.commit()
         (query,) = log.queries
         (merge_rows,) = [rows for rows in query.params.values() if rows and "a" in rows[0]]
-        assert merge_rows == [{"a": "alice", "b": "bob", "set": {"since": "2020-01-02"}}]
+        assert merge_rows == [{"a": "alice", "b": "bob", "changes": {"since": "2020-01-02"}}]
     with Session(driver) as session:
         statement = select(User).where(User.id == "alice").traverse(User.best_friend)
         ((source, edge, target),) = session.all_with_edges(statement)

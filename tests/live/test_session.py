@@ -77,7 +77,7 @@ def test_only_changed_fields_are_written_and_none_removes(driver: Any) -> None:
         alice.age = 31
         (query,) = commit_recorded(session, driver)
         (rows,) = query.params.values()
-        assert rows == [{"key": "alice", "set": {"city": None, "age": 31}}]
+        assert rows == [{"key": "alice", "changes": {"city": None, "age": 31}}]
     keys = driver.execute("MATCH (u:User) RETURN keys(u)", read_only=True).rows[0][0]
     assert "city" not in keys
     with Session(driver) as session:

@@ -1,17 +1,39 @@
 """Drivers: the protocols sessions use, neutral records, dialects and ``create_driver``."""
 
+from typing import Any
+
 from runic.ogm.driver.base import AsyncGraphDriver, GraphDriver
 from runic.ogm.driver.dialect import FALKORDB, Dialect, FalkorDBDialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 
+BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
-def create_driver(url: str) -> GraphDriver:
-    """A sync driver for a URL: ``falkordb://host:port/graph`` or ``falkordb+unix:///sock?graph=g``."""
-    scheme = url.split("://", 1)[0]
-    if scheme in ("falkordb", "falkordb+unix"):
+
+def create_driver(url: str, **options: Any) -> GraphDriver:
+    """A sync driver chosen by the URL's scheme.
+
+    - ``falkordb://host:port/graph``, ``falkordb+unix:///sock?graph=g``, ``redis://...``
+      (``rediss://`` for TLS): FalkorDB.
+    - ``bolt://`` / ``neo4j://`` (``+s``/``+ssc`` for TLS): the Bolt driver; pass
+      ``dialect="memgraph"`` or ``"arcadedb"`` for those servers, ``auth=(user, password)``
+      and ``database=``.
+    - ``postgresql://user@host:port/db?graph=name``: Apache AGE.
+    """
+    scheme = url.split("://", 1)[0].lower()
+    if scheme in ("falkordb", "falkordb+unix", "redis", "rediss"):
         from runic.ogm.driver.falkordb import FalkorDBDriver
 
+        if options:
+            raise TypeError(f"create_driver: FalkorDB URLs take no options, got {sorted(options)}")
         return FalkorDBDriver.from_url(url)
+    if scheme in BOLT_SCHEMES:
+        from runic.ogm.driver.bolt import BoltDriver
+
+        return BoltDriver.from_url(url, **options)
+    if scheme in ("postgresql", "postgres"):
+        from runic.ogm.driver.age import AGEDriver
+
+        return AGEDriver.from_url(url, **options)
     raise ValueError(f"create_driver: no driver for the URL scheme {scheme!r} in {url!r}")
 
 

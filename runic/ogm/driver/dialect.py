@@ -15,6 +15,12 @@ class Dialect:
     """openCypher as most backends speak it; subclasses override what differs."""
 
     name = "cypher"
+    #: ``SET n += <map expression>`` works (AGE only takes literal maps there).
+    map_set = True
+    #: A node carries one label (AGE): the others are kept as ``_is_<Label>`` markers.
+    single_label = False
+    #: ``get_or_create`` needs ``OPTIONAL MATCH`` then ``MERGE ... ON CREATE SET``.
+    atomic_get_or_create = True
 
     def vector_value(self, expression: str) -> str:
         """How to store a list of floats as the backend's vector type."""
@@ -24,9 +30,13 @@ class Dialect:
         """How to store a ``{latitude, longitude}`` map as the backend's point type."""
         return f"point({expression})"
 
-    def search_call(self, source: SearchSource, parameter: Callable[[Any], str]) -> str:
-        """The ``CALL`` of an index query that yields ``node`` and ``score``."""
+    def search_call(self, source: SearchSource, parameter: Callable[[Any], str], alias: str) -> str:
+        """The index query of a search, yielding its nodes as ``alias`` and ``_score``."""
         raise StatementError(f"{source.kind} search is not supported on this backend ({self.name})")
+
+    def search_best_first(self, source: SearchSource) -> bool:
+        """Whether a higher score is a better hit (a similarity) or a worse one (a distance)."""
+        return True
 
 
 class FalkorDBDialect(Dialect):
@@ -35,13 +45,86 @@ class FalkorDBDialect(Dialect):
     def vector_value(self, expression: str) -> str:
         return f"vecf32({expression})"
 
-    def search_call(self, source: SearchSource, parameter: Callable[[Any], str]) -> str:
+    def search_call(self, source: SearchSource, parameter: Callable[[Any], str], alias: str) -> str:
         label = parameter(source.label)
         if source.kind == "fulltext":
-            return f"CALL db.idx.fulltext.queryNodes({label}, {parameter(source.text)})"
-        field, k = parameter(source.field), parameter(source.k)
+            call = f"CALL db.idx.fulltext.queryNodes({label}, {parameter(source.text)})"
+        else:
+            field, k = parameter(source.field), parameter(source.k)
+            vector = parameter(list(source.vector or ()))
+            call = f"CALL db.idx.vector.queryNodes({label}, {field}, {k}, vecf32({vector}))"
+        return f"{call} YIELD node AS {alias}, score AS _score"
+
+    def search_best_first(self, source: SearchSource) -> bool:
+        return source.kind == "fulltext"  # vector scores are distances
+
+
+def index_name(source: SearchSource) -> str:
+    """The name runic gives a search index on backends that name them."""
+    if source.kind == "fulltext":
+        return f"runic_fulltext_{source.label}"
+    return f"runic_vector_{source.label}_{source.field}"
+
+
+class Neo4jDialect(Dialect):
+    """Neo4j 5: named fulltext and vector indexes queried through ``db.index.*``."""
+
+    name = "neo4j"
+
+    def search_call(self, source: SearchSource, parameter: Callable[[Any], str], alias: str) -> str:
+        index = parameter(index_name(source))
+        if source.kind == "fulltext":
+            call = f"CALL db.index.fulltext.queryNodes({index}, {parameter(source.text)})"
+        else:
+            vector = parameter(list(source.vector or ()))
+            call = f"CALL db.index.vector.queryNodes({index}, {parameter(source.k)}, {vector})"
+        return f"{call} YIELD node AS {alias}, score AS _score"
+
+
+class MemgraphDialect(Dialect):
+    """Memgraph: text and vector search through its ``text_search``/``vector_search``
+    procedures."""
+
+    name = "memgraph"
+
+    def search_call(self, source: SearchSource, parameter: Callable[[Any], str], alias: str) -> str:
+        index = parameter(index_name(source))
+        if source.kind == "fulltext":
+            call = f"CALL text_search.search({index}, {parameter(source.text)})"
+            return f"{call} YIELD node AS {alias}, score AS _score"
         vector = parameter(list(source.vector or ()))
-        return f"CALL db.idx.vector.queryNodes({label}, {field}, {k}, vecf32({vector}))"
+        call = f"CALL vector_search.search({index}, {parameter(source.k)}, {vector})"
+        return f"{call} YIELD node AS {alias}, similarity AS _score"
+
+
+class ArcadeDBDialect(Dialect):
+    """ArcadeDB over Bolt: it answers as Neo4j 5, without Neo4j's search procedures."""
+
+    name = "arcadedb"
+
+
+class AGEDialect(Dialect):
+    """Apache AGE: one label per vertex, and no ``SET n += map`` from an expression."""
+
+    name = "age"
+    map_set = False
+    single_label = True
+    atomic_get_or_create = False
+    marker = "_is_"
+
+    def labels_of(self, label: str, properties: dict[str, Any]) -> tuple[str, ...]:
+        """A vertex's labels: its own plus its markers (which leave its properties)."""
+        extra = [key for key in properties if key.startswith(self.marker)]
+        for key in extra:
+            del properties[key]
+        return (label, *(key[len(self.marker) :] for key in extra))
 
 
 FALKORDB = FalkorDBDialect()
+AGE = AGEDialect()
+NEO4J = Neo4jDialect()
+MEMGRAPH = MemgraphDialect()
+ARCADEDB = ArcadeDBDialect()
+DIALECTS: dict[str, Dialect] = {
+    dialect.name: dialect for dialect in (FALKORDB, NEO4J, MEMGRAPH, ARCADEDB, AGE)
+}

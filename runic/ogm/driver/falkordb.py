@@ -55,8 +55,9 @@ def translate_error(error: RedisError, cypher: str) -> DriverError:
 def parse_falkordb_url(url: str) -> tuple[dict[str, Any], str]:
     """Connection arguments and graph name from a FalkorDB URL.
 
-    ``falkordb://[user:password@]host[:port]/graph`` for TCP and
-    ``falkordb+unix:///path/to/socket?graph=name`` for a unix socket.
+    ``falkordb://[user:password@]host[:port]/graph`` for TCP (``redis://`` too, and
+    ``rediss://`` for TLS) and ``falkordb+unix:///path/to/socket?graph=name`` for a unix
+    socket.
     """
     parts = urlsplit(url)
     query = parse_qs(parts.query)
@@ -65,17 +66,19 @@ def parse_falkordb_url(url: str) -> tuple[dict[str, Any], str]:
         kwargs["username"] = unquote(parts.username)
     if parts.password:
         kwargs["password"] = unquote(parts.password)
-    if parts.scheme == "falkordb":
+    if parts.scheme in ("falkordb", "redis", "rediss"):
         graph = parts.path.lstrip("/")
         kwargs["host"] = parts.hostname or "localhost"
         kwargs["port"] = parts.port or 6379
+        if parts.scheme == "rediss":
+            kwargs["ssl"] = True
     elif parts.scheme == "falkordb+unix":
         graph = query.get("graph", [""])[0]
         if not parts.path:
             raise ValueError(f"{url!r}: a falkordb+unix URL needs a socket path")
         kwargs["unix_socket_path"] = parts.path
     else:
-        raise ValueError(f"{url!r}: expected a falkordb:// or falkordb+unix:// URL")
+        raise ValueError(f"{url!r}: expected a falkordb://, redis:// or falkordb+unix:// URL")
     if not graph or "/" in graph:
         raise ValueError(f"{url!r}: the URL must name one graph")
     return kwargs, graph

@@ -67,8 +67,32 @@ def fetch_tree(paths: Sequence[Sequence[RelationAttribute]]) -> FetchTree:
     return freeze(root)
 
 
-def labels_pattern(model: type[Node]) -> str:
-    return "".join(":" + quote(label) for label in model.__runic__.labels)
+def labels_pattern(model: type[Node], dialect: Dialect = FALKORDB, properties: str = "") -> str:
+    """``:`User`:`Admin``` (and ``{properties}``) for a node pattern.
+
+    On a one-label backend the node carries its root's label, and each further label is a
+    ``_is_<Label>: true`` property, matched the same way.
+    """
+    labels = model.__runic__.labels
+    entries = [properties] if properties else []
+    if dialect.single_label:
+        root_labels = _root_labels(model)
+        markers = [f"{quote('_is_' + label)}: true" for label in labels if label not in root_labels]
+        labels = root_labels
+        entries = markers + entries
+    text = "".join(":" + quote(label) for label in labels)
+    return text + (" {" + ", ".join(entries) + "}" if entries else "")
+
+
+def label_markers(model: type[Node]) -> dict[str, bool]:
+    """The ``_is_<Label>`` properties a node of ``model`` has on a one-label backend."""
+    root_labels = _root_labels(model)
+    return {"_is_" + label: True for label in model.__runic__.labels if label not in root_labels}
+
+
+def _root_labels(model: type[Node]) -> tuple[str, ...]:
+    root = model.__runic__.root or model
+    return root.__runic__.labels[:1] if root.__runic__.labels else model.__runic__.labels[:1]
 
 
 class _SelectCompiler:
@@ -98,10 +122,10 @@ class _SelectCompiler:
             )
         lines = []
         for index, step in enumerate(statement.steps):
-            target = f"({self.aliases[index]}{labels_pattern(step.model)})"
+            target = f"({self.aliases[index]}{labels_pattern(step.model, self.dialect)})"
             if step.relation is None and statement.search is not None:
-                call = self.dialect.search_call(statement.search, self.parameter)
-                lines.append(f"{call} YIELD node AS {self.aliases[index]}, score AS _score")
+                alias = self.aliases[index]
+                lines.append(self.dialect.search_call(statement.search, self.parameter, alias))
             elif step.relation is None:
                 lines.append(f"MATCH {target}")
             else:
@@ -155,7 +179,7 @@ class _SelectCompiler:
                 expression = self.property_of(key.context, key.key)
             order.append(expression + (" DESC" if key.descending else ""))
         if search is not None and not order:
-            order.append("_score DESC" if search.best_first else "_score")
+            order.append("_score DESC" if self.dialect.search_best_first(search) else "_score")
         if statement.shuffled:
             order.append("rand()")
         if order:
@@ -277,7 +301,7 @@ class _SelectCompiler:
                 edge = f"[:{quote(relation.type)}]"
                 lines.append(
                     f"OPTIONAL MATCH ({parent}){arrow(relation.direction, edge)}"
-                    f"({name}{labels_pattern(relation.target)})"
+                    f"({name}{labels_pattern(relation.target, self.dialect)})"
                 )
                 nested = load(name, children, [*scope, *names, name], name + "_")
                 item = f"[{', '.join([name, *nested])}]" if children else name

@@ -32,11 +32,6 @@ class SearchSource:
     vector: tuple[float, ...] | None = None
     k: int = 10
 
-    @property
-    def best_first(self) -> bool:
-        """Fulltext scores grow with relevance; vector scores are distances."""
-        return self.kind == "fulltext"
-
 
 class SearchHit[T](NamedTuple):
     """One search result: ``for article, score in hits``."""

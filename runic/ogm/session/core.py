@@ -235,6 +235,11 @@ class SessionCore:
                     f"(fields: {', '.join(fields)})"
                 )
         candidate = model(**{**(defaults or {}), **lookup})  # validates before any I/O
+        if not self.dialect.atomic_get_or_create:
+            raise StatementError(
+                f"get_or_create() is not supported on this backend ({self.dialect.name}): it "
+                "has no atomic OPTIONAL MATCH + MERGE ... ON CREATE SET"
+            )
         params = {name: fields[name].to_param(value) for name, value in lookup.items()}
         yield from self._prepare()
         query = compile_get_or_create(model, params, to_storage(candidate), self.dialect)
@@ -552,7 +557,7 @@ class SessionCore:
                 seen[_hashable(value)] = entity
             key_name = root.__runic__.key_field.name
             result = yield CompiledQuery(
-                f"MATCH (n{labels_pattern(root)}) WHERE n.{quote(name)} IN $values "
+                f"MATCH (n{labels_pattern(root, self.dialect)}) WHERE n.{quote(name)} IN $values "
                 f"RETURN n.{quote(name)} AS value, n.{quote(key_name)} AS key",
                 {"values": [value for _, value in candidates]},
             )

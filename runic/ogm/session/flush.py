@@ -21,6 +21,7 @@ from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.compiler import (
     CompiledQuery,
     arrow,
+    label_markers,
     labels_pattern,
     special_fields,
     stored_value,
@@ -125,18 +126,25 @@ class _Stages:
 
         Vectors and points cannot sit in a property map, so a model that has them sends
         ``{"props": ..., "s0": ...}`` rows and sets those through the dialect. An upsert
-        finds the node by key (creating it when missing) and replaces its properties.
+        finds the node by key (creating it when missing) and replaces its properties. On a
+        one-label backend the extra labels travel in the rows as ``_is_<Label>`` markers.
         """
+        dialect = self.dialect
+        markers = label_markers(model) if dialect.single_label else {}
+        if markers:
+            rows = [{**row, **markers} for row in rows]
+        special = special_fields(model)
         if upsert:
-            special = special_fields(model)
             source = "r.props." if special else "r."
             key = quote(model.__runic__.key_field.name)
             found = _node_by_key("n", model, source + key)
             extra = labels_pattern(model).removeprefix(labels_pattern(root_model(model)))
+            if dialect.single_label:
+                extra = ""
             create = f"UNWIND $rows AS r MERGE {found} SET " + (f"n{extra}, " if extra else "")
         else:
-            create = f"UNWIND $rows AS r CREATE (n{labels_pattern(model)}) SET "
-        special = special_fields(model)
+            labels = labels_pattern(root_model(model) if markers else model, dialect)
+            create = f"UNWIND $rows AS r CREATE (n{labels}) SET "
         if not special:
             return create + "n = r", rows
         payload = []
@@ -158,15 +166,30 @@ class _Stages:
         """Fill ``item`` with the changed values; return the special fields it sets."""
         special = special_fields(model)
         specials = tuple(name for name in special if name in changed)
-        item["set"] = {k: v for k, v in changed.items() if k not in special}
+        item["changes"] = {k: v for k, v in changed.items() if k not in special}
         for position, name in enumerate(specials):
             item[f"s{position}"] = changed[name]
         return specials
 
-    def set_clause(self, alias: str, model: type[Entity], specials: tuple[str, ...]) -> str:
-        """``+=`` for plain fields (None removes), the dialect's constructor for the rest."""
+    def shape(self, specials: tuple[str, ...], item: dict[str, Any]) -> tuple[Any, ...]:
+        """Rows that share a stage: same special fields (and, without ``+=``, same keys)."""
+        if self.dialect.map_set:
+            return specials
+        return (specials, tuple(sorted(item["changes"])))
+
+    def set_clause(
+        self, alias: str, model: type[Entity], specials: tuple[str, ...], shape: tuple[Any, ...]
+    ) -> str:
+        """``+=`` for plain fields (None removes), the dialect's constructor for the rest.
+
+        A backend without ``SET n += <map>`` sets the stage's fields one by one.
+        """
         special = special_fields(model)
-        sets = [f"{alias} += r.set"] + [
+        if self.dialect.map_set:
+            plain = [f"{alias} += r.changes"]
+        else:
+            plain = [f"{alias}.{quote(name)} = r.changes.{quote(name)}" for name in shape[1]]
+        sets = plain + [
             f"{alias}.{quote(name)} = {stored_value(self.dialect, special[name], f'r.s{position}')}"
             for position, name in enumerate(specials)
         ]
@@ -190,23 +213,22 @@ def compile_flush(
 
     for model, changes in plan.updates.items():
         # Rows that change the same special fields share a stage, so its SET list is fixed.
-        groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for key, changed in changes:
             item: dict[str, Any] = {"key": key}
             specials = stages.property_sets(model, changed, item)
-            groups.setdefault(specials, []).append(item)
-        for specials, payload in groups.items():
+            groups.setdefault((specials, stages.shape(specials, item)), []).append(item)
+        for (specials, shape), payload in groups.items():
             match = f"MATCH {_node_by_key('n', model, 'r.key')}"
+            sets = stages.set_clause("n", model, specials, shape)
             for chunk in _chunks(payload, chunk_size):
-                stages.add(
-                    f"UNWIND $rows AS r {match} SET {stages.set_clause('n', model, specials)}",
-                    list(chunk),
-                )
+                stages.add(f"UNWIND $rows AS r {match} SET {sets}", list(chunk))
 
     for relation, keys in plan.clears.items():
         edge = arrow(relation.direction, f"[e:{quote(relation.type)}]")
         pattern = (
-            f"{_node_by_key('a', relation.model, 'r')}{edge}(b{labels_pattern(relation.target)})"
+            f"{_node_by_key('a', relation.model, 'r')}{edge}"
+            f"(b{labels_pattern(relation.target, dialect)})"
         )
         for chunk in _chunks(keys, chunk_size):
             stages.add(f"UNWIND $rows AS r MATCH {pattern} DELETE e", list(chunk))
@@ -222,13 +244,13 @@ def compile_flush(
             for chunk in _chunks(payload, chunk_size):
                 stages.add(head, list(chunk))
             continue
-        groups_e: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        groups_e: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for row in edge_rows:
             item = {"a": row.start_key, "b": row.end_key}
             specials = stages.property_sets(shape.edge, row.properties or {}, item)
-            groups_e.setdefault(specials, []).append(item)
-        for specials, payload in groups_e.items():
-            sets = stages.set_clause("e", shape.edge, specials)
+            groups_e.setdefault((specials, stages.shape(specials, item)), []).append(item)
+        for (specials, edge_shape), payload in groups_e.items():
+            sets = stages.set_clause("e", shape.edge, specials, edge_shape)
             for chunk in _chunks(payload, chunk_size):
                 stages.add(f"{head} SET {sets}", list(chunk))
 

@@ -1,0 +1,205 @@
+"""The Apache AGE driver, over ``psycopg`` 3: Cypher inside PostgreSQL.
+
+Install with ``pip install runic[age]``. Each query becomes
+``SELECT * FROM ag_catalog.cypher('graph', $q$ ... $q$, %s) AS (c0 agtype, ...)``: the
+parameters travel as one agtype map, and the result columns are declared from the
+query's final ``RETURN``. Each query runs in its own transaction, committed when it
+succeeds and rolled back when it fails, so a flush is applied whole or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+from runic.ogm.driver.dialect import AGE, Dialect
+from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
+from runic.ogm.exceptions import ConstraintViolationError, DriverError
+from runic.ogm.identifiers import validate_identifier
+
+try:
+    import psycopg
+except ImportError as missing:  # pragma: no cover - exercised without the extra
+    raise ImportError("the AGE driver needs psycopg 3: pip install 'runic[age]'") from missing
+
+#: Marks where AGE's ``::vertex``/``::edge`` type suffixes were, so JSON can read them.
+_KIND = "__runic_age_kind__"
+_SUFFIX = re.compile(r"\}::(vertex|edge)")
+_PATH = re.compile(r"\]::path")
+_QUOTE = "$runic_cypher$"
+
+
+def return_columns(cypher: str) -> list[str]:
+    """The names of the columns a Cypher query returns, read from its final ``RETURN``.
+
+    AGE needs them declared. Strings, backticks and brackets are skipped over, so only
+    a top-level ``RETURN`` (not one inside a subquery) counts.
+    """
+    depth = 0
+    quote: str | None = None
+    last_return = -1
+    commas: list[int] = []
+    end = len(cypher)
+    upper = cypher.upper()
+    index = 0
+    while index < len(cypher):
+        char = cypher[index]
+        if quote is not None:
+            if char == "\\" and quote != "`":
+                index += 2
+                continue
+            if char == quote:
+                quote = None
+        elif char in "'\"`":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif depth == 0 and _keyword_at(upper, index, "RETURN"):
+            last_return, commas, end = index + 6, [], len(cypher)
+        elif depth == 0 and last_return >= 0 and char == ",":
+            commas.append(index)
+        elif depth == 0 and last_return >= 0 and end == len(cypher):
+            for keyword in ("ORDER", "SKIP", "LIMIT", "UNION"):
+                if _keyword_at(upper, index, keyword):
+                    end = index
+        index += 1
+    if last_return < 0:
+        return []
+    items, start = [], last_return
+    for comma in [c for c in commas if c < end] + [end]:
+        items.append(cypher[start:comma].strip())
+        start = comma + 1
+    if items and items[0].upper().startswith("DISTINCT "):
+        items[0] = items[0][9:].strip()
+    return [_column_name(item) for item in items]
+
+
+def _keyword_at(upper: str, index: int, keyword: str) -> bool:
+    before = upper[index - 1] if index else " "
+    after = upper[index + len(keyword)] if index + len(keyword) < len(upper) else " "
+    return (
+        upper.startswith(keyword, index)
+        and not (before.isalnum() or before in "_.$`")
+        and not (after.isalnum() or after in "_`")
+    )
+
+
+def _column_name(item: str) -> str:
+    match = re.search(r"\s+AS\s+(`[^`]+`|\w+)\s*$", item, re.IGNORECASE)
+    name = match.group(1) if match else item
+    return name.strip("`")
+
+
+def parse_agtype(text: str | None) -> Any:
+    """An agtype value (as text) as a neutral value: vertices become GraphNodes."""
+    if text is None:
+        return None
+    marked = _PATH.sub("]", _SUFFIX.sub(lambda m: f', "{_KIND}": "{m.group(1)}"}}', text))
+    return _neutral(json.loads(marked))
+
+
+def _neutral(value: Any) -> Any:
+    if isinstance(value, list):
+        return [_neutral(item) for item in value]
+    if isinstance(value, dict):
+        kind = value.get(_KIND)
+        if kind == "vertex":
+            properties = dict(value.get("properties") or {})
+            return GraphNode(value["id"], AGE.labels_of(value["label"], properties), properties)
+        if kind == "edge":
+            return GraphEdge(
+                value["id"],
+                value["label"],
+                value["start_id"],
+                value["end_id"],
+                dict(value.get("properties") or {}),
+            )
+        return {key: _neutral(item) for key, item in value.items()}
+    return value
+
+
+class AGEDriver:
+    """A :class:`~runic.ogm.driver.GraphDriver` over one AGE graph in PostgreSQL.
+
+    Takes an open ``psycopg.Connection``; the graph is created when it does not exist.
+    """
+
+    dialect: Dialect = AGE
+
+    def __init__(self, connection: Any, graph: str, *, owns_connection: bool = False) -> None:
+        if not isinstance(connection, psycopg.Connection):
+            raise TypeError(
+                f"AGEDriver takes a psycopg.Connection, got {type(connection).__name__}"
+            )
+        validate_identifier(graph, "AGE graph name")
+        if len(graph) < 3:
+            raise ValueError(f"AGE graph names have at least 3 characters, got {graph!r}")
+        self.connection = connection
+        self.graph = graph
+        self._owns_connection = owns_connection
+        self._lock = threading.Lock()
+        self._prepare_graph()
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> AGEDriver:
+        """``postgresql://user:password@host:port/database?graph=name`` (+ libpq options)."""
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        graph = query.pop("graph", [""])[0]
+        if not graph:
+            raise ValueError(f"{url!r}: an AGE URL names its graph, e.g. ?graph=social")
+        rest = urlencode({key: values[0] for key, values in query.items()})
+        connection = psycopg.connect(urlunsplit(parts._replace(query=rest)), **options)
+        return cls(connection, graph, owns_connection=True)
+
+    def _prepare_graph(self) -> None:
+        with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS age")
+            cursor.execute("LOAD 'age'")
+            cursor.execute('SET search_path = ag_catalog, "$user", public')
+            cursor.execute(
+                "SELECT count(*) FROM ag_catalog.ag_graph WHERE name = %s", (self.graph,)
+            )
+            row = cursor.fetchone()
+            if not row or not row[0]:
+                cursor.execute("SELECT ag_catalog.create_graph(%s)", (self.graph,))
+
+    @property
+    def name(self) -> str:
+        return self.graph
+
+    def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        if _QUOTE in cypher:
+            raise DriverError(f"AGE: the query may not contain {_QUOTE}")
+        names = return_columns(cypher) or ["_"]
+        declared = ", ".join(f"c{index} ag_catalog.agtype" for index in range(len(names)))
+        sql = (
+            f"SELECT * FROM ag_catalog.cypher('{self.graph}', {_QUOTE}{cypher}{_QUOTE}, %s) "
+            f"AS ({declared})"
+        )
+        payload = json.dumps(dict(params or {}))
+        try:
+            with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
+                cursor.execute(sql, (payload,), prepare=False)
+                rows = cursor.fetchall() if cursor.description else []
+        except psycopg.errors.UniqueViolation as error:
+            raise ConstraintViolationError(f"AGE refused the write: {error}") from error
+        except psycopg.Error as error:
+            raise DriverError(
+                f"AGE rejected the query: {error}\n--- query ---\n{cypher}"
+            ) from error
+        if names == ["_"] and not return_columns(cypher):
+            return QueryResult([], [])
+        return QueryResult(names, [[parse_agtype(value) for value in row] for row in rows])
+
+    def close(self) -> None:
+        if self._owns_connection:
+            self.connection.close()
