@@ -54,3 +54,64 @@ async def async_driver(graph: Any) -> AsyncIterator[Any]:
     driver = AsyncFalkorDBDriver(graph)
     yield driver
     await driver.close()
+
+
+# -- live backends for the backend-neutral tests (tests/backends.py) -------------------
+
+
+@pytest.fixture(scope="session")
+def arcadedb_driver() -> Iterator[Any]:
+    """A Bolt driver on an ArcadeDB server this run starts (skipped if it cannot start)."""
+    from tests.backends import ARCADEDB_DATABASE, ARCADEDB_PASSWORD, ArcadeDBProcess
+
+    try:
+        server = ArcadeDBProcess()
+    except Exception as error:
+        pytest.skip(f"arcadedb: server did not start here: {error}")
+    from runic.ogm.driver.bolt import BoltDriver
+
+    driver = BoltDriver.from_url(
+        server.url,
+        auth=("root", ARCADEDB_PASSWORD),
+        database=ARCADEDB_DATABASE,
+        dialect="arcadedb",
+    )
+    yield driver
+    driver.close()
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def age_driver() -> Iterator[Any]:
+    """An AGE driver on a PostgreSQL this run starts (skipped if it cannot start)."""
+    from tests.backends import AGE_GRAPH, free_port
+    from tests.servers.postgres_age import PostgresAGE
+
+    server = PostgresAGE(free_port())
+    try:
+        server.start()
+    except Exception as error:
+        server.stop()
+        detail = getattr(error, "stderr", "") or error
+        pytest.skip(f"age: PostgreSQL with AGE did not start here: {detail}")
+    from runic.ogm.driver.age import AGEDriver
+
+    driver = AGEDriver.from_url(f"{server.url}?graph={AGE_GRAPH}")
+    yield driver
+    driver.close()
+    server.stop()
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        from tests.backends import selected_backends
+
+        metafunc.parametrize("backend", selected_backends(), indirect=True)
+
+
+@pytest.fixture
+def backend(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A driver on an empty graph of one live backend; the neutral tests run on each."""
+    from tests.backends import backend_fixture_values
+
+    yield from backend_fixture_values(request, request.param)

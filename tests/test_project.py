@@ -55,7 +55,8 @@ def test_quickstart_prints_the_expected_results() -> None:
 def test_session_tour_prints_the_expected_results() -> None:
     result = run(sys.executable, "examples/sessions.py")
     assert (
-        "queries: 2 | sent: {'b0': [{'key': 'ada', 'changes': {'tags': ['admin']}}]}" in result.stdout
+        "queries: 2 | sent: {'b0': [{'key': 'ada', 'changes': {'tags': ['admin']}}]}"
+        in result.stdout
     )
     assert "members: [('Ada', 1), ('Bob', 0)]" in result.stdout
     assert "Ada follows Bob since 2024-01-01" in result.stdout

@@ -2,7 +2,7 @@
 
 Started by the test suite (tests/backends.py) in its own process, on loopback:
 ``python tests/servers/arcadedb_server.py ROOT BOLT_PORT HTTP_PORT PASSWORD DATABASE``.
-It prints ``ready`` once the database exists.
+It prints ``RUNIC-ARCADEDB-READY`` once the database exists.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ def main() -> None:
     )
     server.start()
     server.create_database(database)
-    print("ready", flush=True)
+    print("\nRUNIC-ARCADEDB-READY", flush=True)
     sys.stdin.read()  # the test run closes it when done
     server.stop()
 

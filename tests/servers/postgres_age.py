@@ -39,8 +39,15 @@ class PostgresAGE:
             "-c shared_preload_libraries=age -c fsync=off"
         )
         run(
-            str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
-            "-l", str(self.directory / "log"), "-w", "start",
+            str(self.bin / "pg_ctl"),
+            "-D",
+            str(self.data),
+            "-o",
+            options,
+            "-l",
+            str(self.directory / "log"),
+            "-w",
+            "start",
         )
 
     @property
@@ -50,6 +57,7 @@ class PostgresAGE:
     def stop(self) -> None:
         subprocess.run(
             self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"),
-            capture_output=True, timeout=60,
+            capture_output=True,
+            timeout=60,
         )
         shutil.rmtree(self.directory, ignore_errors=True)

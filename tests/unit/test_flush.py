@@ -86,7 +86,7 @@ def test_edge_properties_are_parameters() -> None:
     unit.link("merge", alice, User.best_friend, bob, {"since": date(2020, 1, 1).isoformat()})
     query = compile_flush(unit.plan(), FALKORDB)
     assert hostile not in query.cypher and "2020-01-01" not in query.cypher
-    assert "MERGE (a)-[e:`FRIEND`]->(b) SET e += r.changes" in query.cypher
+    assert "MERGE (a)-[e1:`FRIEND`]->(b) SET e1 += r.changes" in query.cypher
 
 
 def test_nothing_pending_plans_nothing() -> None:

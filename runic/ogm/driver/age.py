@@ -31,6 +31,8 @@ _KIND = "__runic_age_kind__"
 _SUFFIX = re.compile(r"\}::(vertex|edge)")
 _PATH = re.compile(r"\]::path")
 _QUOTE = "$runic_cypher$"
+#: How a flush joins its stages (see runic.ogm.session.flush.compile_flush).
+STAGE_JOIN = "\nWITH count(*) AS _\n"
 
 
 def return_columns(cypher: str) -> list[str]:
@@ -177,28 +179,35 @@ class AGEDriver:
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
+        """Run one query in its own transaction.
+
+        A flush's stages (joined by ``WITH count(*) AS _``) run as separate statements
+        in that one transaction: AGE writes nothing when a ``MATCH`` follows a ``CREATE``
+        in the same Cypher query. Atomicity is the transaction's.
+        """
         if _QUOTE in cypher:
             raise DriverError(f"AGE: the query may not contain {_QUOTE}")
-        names = return_columns(cypher) or ["_"]
-        declared = ", ".join(f"c{index} ag_catalog.agtype" for index in range(len(names)))
-        sql = (
-            f"SELECT * FROM ag_catalog.cypher('{self.graph}', {_QUOTE}{cypher}{_QUOTE}, %s) "
-            f"AS ({declared})"
-        )
         payload = json.dumps(dict(params or {}))
+        stages = cypher.split(STAGE_JOIN)
         try:
             with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
-                cursor.execute(sql, (payload,), prepare=False)
-                rows = cursor.fetchall() if cursor.description else []
+                for stage in stages:
+                    names = return_columns(stage)
+                    cursor.execute(self._sql(stage, len(names)), (payload,), prepare=False)
+                rows = cursor.fetchall() if cursor.description and names else []
         except psycopg.errors.UniqueViolation as error:
             raise ConstraintViolationError(f"AGE refused the write: {error}") from error
         except psycopg.Error as error:
-            raise DriverError(
-                f"AGE rejected the query: {error}\n--- query ---\n{cypher}"
-            ) from error
-        if names == ["_"] and not return_columns(cypher):
-            return QueryResult([], [])
+            message = f"AGE rejected the query: {error}\n--- query ---\n{cypher}"
+            raise DriverError(message) from error
         return QueryResult(names, [[parse_agtype(value) for value in row] for row in rows])
+
+    def _sql(self, cypher: str, columns: int) -> str:
+        declared = ", ".join(f"c{index} ag_catalog.agtype" for index in range(max(columns, 1)))
+        return (
+            f"SELECT * FROM ag_catalog.cypher('{self.graph}', {_QUOTE}{cypher}{_QUOTE}, %s) "
+            f"AS ({declared})"
+        )
 
     def close(self) -> None:
         if self._owns_connection:

@@ -237,12 +237,13 @@ def compile_flush(
         start = _node_by_key("a", shape.start, "r.a")
         end = _node_by_key("b", shape.end, "r.b")
         write = "CREATE" if shape.fresh else "MERGE"
-        edge = f"(a)-[e:{quote(shape.edge_type)}]->(b)"
-        head = f"UNWIND $rows AS r MATCH {start} MATCH {end} {write} {edge}"
+        # Edge variables are named per stage: AGE keeps them in scope past ``WITH``.
+        head = f"UNWIND $rows AS r MATCH {start} MATCH {end} {write} (a)-[ALIAS:"
+        head += f"{quote(shape.edge_type)}]->(b)"
         if shape.edge is None or not any(row.properties for row in edge_rows):
             payload = [{"a": row.start_key, "b": row.end_key} for row in edge_rows]
             for chunk in _chunks(payload, chunk_size):
-                stages.add(head, list(chunk))
+                stages.add(head.replace("[ALIAS:", "[:"), list(chunk))
             continue
         groups_e: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for row in edge_rows:
@@ -250,14 +251,17 @@ def compile_flush(
             specials = stages.property_sets(shape.edge, row.properties or {}, item)
             groups_e.setdefault((specials, stages.shape(specials, item)), []).append(item)
         for (specials, edge_shape), payload in groups_e.items():
-            sets = stages.set_clause("e", shape.edge, specials, edge_shape)
             for chunk in _chunks(payload, chunk_size):
-                stages.add(f"{head} SET {sets}", list(chunk))
+                alias = f"e{len(stages.lines)}"
+                sets = stages.set_clause(alias, shape.edge, specials, edge_shape)
+                stages.add(f"{head.replace('[ALIAS:', f'[{alias}:')} SET {sets}", list(chunk))
 
     for shape, edge_rows in plan.unlinks.items():
         payload = [{"a": row.start_key, "b": row.end_key} for row in edge_rows]
         for chunk in _chunks(payload, chunk_size):
-            stages.add(f"UNWIND $rows AS r MATCH {_edge_pattern(shape, 'e')} DELETE e", list(chunk))
+            alias = f"e{len(stages.lines)}"
+            pattern = _edge_pattern(shape, alias)
+            stages.add(f"UNWIND $rows AS r MATCH {pattern} DELETE {alias}", list(chunk))
 
     for model, keys in plan.deletes.items():
         match = f"MATCH {_node_by_key('n', model, 'r')}"
