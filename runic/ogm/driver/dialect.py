@@ -76,8 +76,9 @@ class Neo4jDialect(Dialect):
         if source.kind == "fulltext":
             call = f"CALL db.index.fulltext.queryNodes({index}, {parameter(source.text)})"
         else:
+            k = parameter(source.k)
             vector = parameter(list(source.vector or ()))
-            call = f"CALL db.index.vector.queryNodes({index}, {parameter(source.k)}, {vector})"
+            call = f"CALL db.index.vector.queryNodes({index}, {k}, {vector})"
         return f"{call} YIELD node AS {alias}, score AS _score"
 
 
@@ -92,8 +93,9 @@ class MemgraphDialect(Dialect):
         if source.kind == "fulltext":
             call = f"CALL text_search.search({index}, {parameter(source.text)})"
             return f"{call} YIELD node AS {alias}, score AS _score"
+        k = parameter(source.k)
         vector = parameter(list(source.vector or ()))
-        call = f"CALL vector_search.search({index}, {parameter(source.k)}, {vector})"
+        call = f"CALL vector_search.search({index}, {k}, {vector})"
         return f"{call} YIELD node AS {alias}, similarity AS _score"
 
 

@@ -1,0 +1,102 @@
+"""What each dialect compiles to, without a server: Neo4j and Memgraph are covered here
+only (no server can run on these machines); FalkorDB, ArcadeDB and AGE also live."""
+
+from __future__ import annotations
+
+import pytest
+
+from runic.ogm import select
+from runic.ogm.driver import create_driver
+from runic.ogm.driver.age import parse_agtype, return_columns
+from runic.ogm.driver.dialect import AGE, ARCADEDB, MEMGRAPH, NEO4J
+from runic.ogm.driver.records import GraphEdge, GraphNode
+from runic.ogm.exceptions import StatementError
+from runic.ogm.query import compile_select, fulltext_search, vector_search
+from runic.ogm.session.flush import FlushPlan, compile_flush
+from tests.models import Admin, Doc, User
+
+
+def test_neo4j_search_uses_named_indexes_and_similarity_scores() -> None:
+    query = compile_select(fulltext_search(Doc, "graph").limit(3), NEO4J)
+    assert query.cypher.startswith(
+        "CALL db.index.fulltext.queryNodes($p0, $p1) YIELD node AS n, score AS _score"
+    )
+    assert query.params["p0"] == "runic_fulltext_Doc" and "ORDER BY _score DESC" in query.cypher
+    query = compile_select(vector_search(Doc, Doc.embedding, [1, 0, 0], k=2), NEO4J)
+    assert query.cypher.startswith(
+        "CALL db.index.vector.queryNodes($p0, $p1, $p2) YIELD node AS n, score AS _score"
+    )
+    assert query.params == {"p0": "runic_vector_Doc_embedding", "p1": 2, "p2": [1.0, 0.0, 0.0]}
+    assert "ORDER BY _score DESC" in query.cypher  # a similarity: higher is nearer
+
+
+def test_memgraph_search_procedures() -> None:
+    query = compile_select(fulltext_search(Doc, "graph"), MEMGRAPH)
+    assert query.cypher.startswith("CALL text_search.search($p0, $p1) YIELD node AS n, score")
+    query = compile_select(vector_search(Doc, Doc.embedding, [1, 0, 0]), MEMGRAPH)
+    assert "CALL vector_search.search($p0, $p1, $p2) YIELD node AS n, similarity AS _score" in (
+        query.cypher
+    )
+
+
+def test_backends_without_search_say_so_before_any_query() -> None:
+    for dialect in (ARCADEDB, AGE):
+        with pytest.raises(StatementError, match=f"not supported on this backend .{dialect.name}"):
+            compile_select(fulltext_search(Doc, "graph"), dialect)
+
+
+def test_one_label_backends_match_subclasses_by_marker() -> None:
+    assert compile_select(select(Admin), AGE).cypher.startswith(
+        "MATCH (n:`User` {`_is_Admin`: true})"
+    )
+    assert compile_select(select(User), AGE).cypher.startswith("MATCH (n:`User`)")
+    assert compile_select(select(Admin), NEO4J).cypher.startswith("MATCH (n:`User`:`Admin`)")
+    plan = FlushPlan(creates={Admin: [{"id": "r", "name": "R", "email": "e", "level": 1}]})
+    query = compile_flush(plan, AGE)
+    assert query.cypher == "UNWIND $b0 AS r CREATE (n:`User`) SET n = r"
+    assert query.params["b0"][0]["_is_Admin"] is True
+
+
+def test_age_sets_changed_fields_one_by_one() -> None:
+    plan = FlushPlan(updates={User: [("a", {"name": "A", "age": None}), ("b", {"name": "B"})]})
+    cypher = compile_flush(plan, AGE).cypher
+    assert "SET n.`age` = r.changes.`age`, n.`name` = r.changes.`name`" in cypher
+    assert "SET n.`name` = r.changes.`name`" in cypher and "+=" not in cypher
+    assert "SET n += r.changes" in compile_flush(plan, NEO4J).cypher
+
+
+@pytest.mark.parametrize(
+    ("cypher", "columns"),
+    [
+        ("MATCH (n) RETURN n", ["n"]),
+        (
+            "MATCH (n) RETURN DISTINCT n.`id` AS `key`, count(*) ORDER BY key LIMIT 2",
+            ["key", "count(*)"],
+        ),
+        (
+            "MATCH (n) WITH n, [x IN n.tags | x] AS t RETURN n, {a: 1, b: 'RETURN x'} AS m",
+            ["n", "m"],
+        ),
+        ("UNWIND $rows AS r CREATE (n:User) SET n = r", []),
+        ("MATCH (n) RETURN n.returned, n.limit_count SKIP 1", ["n.returned", "n.limit_count"]),
+    ],
+)
+def test_age_reads_the_returned_columns(cypher: str, columns: list[str]) -> None:
+    assert return_columns(cypher) == columns
+
+
+def test_age_values_become_neutral_records() -> None:
+    vertex = '{"id": 7, "label": "User", "properties": {"id": "a", "_is_Admin": true}}::vertex'
+    assert parse_agtype(vertex) == GraphNode(7, ("User", "Admin"), {"id": "a"})
+    edge = '{"id": 9, "label": "K", "end_id": 2, "start_id": 1, "properties": {}}::edge'
+    assert parse_agtype(f"[{edge}]") == [GraphEdge(9, "K", 1, 2, {})]
+    assert parse_agtype('{"a": [1, "x"]}') == {"a": [1, "x"]} and parse_agtype(None) is None
+
+
+def test_create_driver_picks_the_backend_from_the_url() -> None:
+    with pytest.raises(ValueError, match="'arcadedb'"):
+        create_driver("bolt://127.0.0.1:1", dialect="oracle")
+    with pytest.raises(ValueError, match=r"names its graph, e.g. \?graph="):
+        create_driver("postgresql://u@127.0.0.1:1/db")
+    with pytest.raises(TypeError, match="FalkorDB URLs take no options"):
+        create_driver("redis://127.0.0.1:1/g", auth=("a", "b"))
