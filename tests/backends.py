@@ -57,7 +57,7 @@ class Backend:
 class ArcadeDBProcess:
     """An ArcadeDB server with the Bolt plugin, in its own process, on loopback."""
 
-    def __init__(self) -> None:
+    def __init__(self, databases: tuple[str, ...] = (ARCADEDB_DATABASE,)) -> None:
         self.root = tempfile.mkdtemp(prefix="runic-arcadedb-")
         self.bolt_port = free_port()
         self.http_port = free_port()
@@ -70,7 +70,7 @@ class ArcadeDBProcess:
                 str(self.bolt_port),
                 str(self.http_port),
                 ARCADEDB_PASSWORD,
-                ARCADEDB_DATABASE,
+                *databases,
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

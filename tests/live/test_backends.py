@@ -13,7 +13,7 @@ import pytest
 
 from runic.ogm import Field, Node, Session, delete, select, update
 from runic.ogm.driver.recording import record_queries
-from runic.ogm.exceptions import ConstraintViolationError
+from runic.ogm.exceptions import ConstraintViolationError, StatementError
 from runic.ogm.query import avg, count, max_
 from tests.backends import Backend
 from tests.models import Admin, Article, Comment, Friendship, User
@@ -185,3 +185,18 @@ def test_a_failed_commit_changes_nothing_and_keeps_the_work(backend: Backend) ->
     session.delete(session.get(Ticket, "t3"))  # still pending: fix it and retry
     session.commit()
     assert sorted(row[0] for row in backend.rows("MATCH (t:Ticket) RETURN t.code")) == ["t1", "t2"]
+
+
+def test_get_or_create_is_atomic_or_refused_before_io(backend: Backend) -> None:
+    with Session(backend.driver) as session:
+        if not backend.driver.dialect.atomic_get_or_create:
+            with pytest.raises(StatementError, match="not supported on this backend"):
+                session.get_or_create(Ticket, {"owner": "ann"}, defaults={"code": "t1"})
+            assert backend.rows("MATCH (t:Ticket) RETURN t.code") == []
+            return
+        made, created = session.get_or_create(Ticket, {"owner": "ann"}, defaults={"code": "t1"})
+        again, created_again = session.get_or_create(
+            Ticket, {"owner": "ann"}, defaults={"code": "t2"}
+        )
+        assert created and not created_again and again is made
+    assert backend.rows("MATCH (t:Ticket) RETURN t.code") == [["t1"]]

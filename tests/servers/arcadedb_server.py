@@ -1,7 +1,7 @@
 """Run an embedded ArcadeDB server with the Bolt plugin until standard input closes.
 
 Started by the test suite (tests/backends.py) in its own process, on loopback:
-``python tests/servers/arcadedb_server.py ROOT BOLT_PORT HTTP_PORT PASSWORD DATABASE``.
+``python tests/servers/arcadedb_server.py ROOT BOLT_PORT HTTP_PORT PASSWORD DATABASE...``.
 It prints ``RUNIC-ARCADEDB-READY`` once the database exists.
 """
 
@@ -11,7 +11,7 @@ import sys
 
 
 def main() -> None:
-    root, bolt_port, http_port, password, database = sys.argv[1:6]
+    root, bolt_port, http_port, password, *databases = sys.argv[1:]
     from arcadedb_embedded.server import ArcadeDBServer
 
     server = ArcadeDBServer(
@@ -25,7 +25,8 @@ def main() -> None:
         },
     )
     server.start()
-    server.create_database(database)
+    for database in databases:
+        server.create_database(database)
     print("\nRUNIC-ARCADEDB-READY", flush=True)
     sys.stdin.read()  # the test run closes it when done
     server.stop()

@@ -1,0 +1,111 @@
+"""The raw clients the benchmark compares runic with, one per backend.
+
+Each runs hand-written Cypher through the backend's own client package (``falkordb``,
+``neo4j``, ``psycopg``) and returns its rows, with the few chores a benchmark needs:
+empty the graph, index the key.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+INDEXED = ("BenchUser", "BenchPost")
+
+
+class FalkorDBRaw:
+    def __init__(self, graph: Any) -> None:
+        self.graph = graph
+
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+        return list(self.graph.query(cypher, params).result_set)
+
+    def ro_query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+        return list(self.graph.ro_query(cypher, params).result_set)
+
+    def empty(self) -> None:
+        self.graph.query("MATCH (n) DETACH DELETE n")
+        self.graph.query("CREATE (:Seed)")  # keeps the graph key alive between rounds
+        self.graph.query("MATCH (s:Seed) DELETE s")
+
+    def index(self) -> None:
+        for label in INDEXED:
+            try:
+                self.graph.query(f"CREATE INDEX FOR (n:{label}) ON (n.id)")
+            except Exception as error:  # already there from an earlier round
+                if "already indexed" not in str(error):
+                    raise
+
+
+class BoltRaw:
+    """The ``neo4j`` package's ``execute_query``, as its documentation recommends."""
+
+    def __init__(self, driver: Any, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+        return list(
+            self.driver.execute_query(cypher, params or {}, database_=self.database).records
+        )
+
+    def ro_query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+        import neo4j
+
+        return list(
+            self.driver.execute_query(
+                cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl.READ
+            ).records
+        )
+
+    def empty(self) -> None:
+        self.query("MATCH (n) DETACH DELETE n")
+
+    def index(self) -> None:
+        for label in INDEXED:
+            self.query(f"CREATE INDEX IF NOT EXISTS FOR (n:{label}) ON (n.id)")
+
+
+class AGERaw:
+    """``psycopg`` running ``cypher()`` by hand. A query whose stages CREATE then MATCH
+    runs as one statement per stage in one transaction, as AGE needs."""
+
+    def __init__(self, connection: Any, graph: str) -> None:
+        self.connection = connection
+        self.graph = graph
+
+    def query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+        payload = json.dumps(params or {})
+        rows: list[Any] = []
+        with self.connection.transaction(), self.connection.cursor() as cursor:
+            for stage in cypher.split(" WITH count(*) AS _ "):
+                columns = stage.count(",", stage.rfind("RETURN")) + 1 if "RETURN" in stage else 1
+                declared = ", ".join(f"c{i} agtype" for i in range(columns))
+                cursor.execute(
+                    f"SELECT * FROM cypher('{self.graph}', $q${stage}$q$, %s) AS ({declared})",
+                    (payload,),
+                    prepare=False,
+                )
+                rows = cursor.fetchall()
+        return rows
+
+    ro_query = query
+
+    def empty(self) -> None:
+        self.query("MATCH (n) DETACH DELETE n")
+
+    def index(self) -> None:
+        with self.connection.transaction(), self.connection.cursor() as cursor:
+            for label in INDEXED:
+                cursor.execute(
+                    "SELECT count(*) FROM ag_label WHERE name = %s AND graph = "
+                    "(SELECT graphid FROM ag_graph WHERE name = %s)",
+                    (label, self.graph),
+                )
+                row = cursor.fetchone()
+                if not row or not row[0]:
+                    cursor.execute("SELECT create_vlabel(%s, %s)", (self.graph, label))
+                cursor.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{self.graph}_{label}_props" '
+                    f'ON "{self.graph}"."{label}" USING gin (properties)'
+                )
