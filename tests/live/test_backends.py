@@ -13,8 +13,9 @@ import pytest
 
 from runic.ogm import Field, Node, Session, delete, select, update
 from runic.ogm.driver.recording import record_queries
-from runic.ogm.exceptions import ConstraintViolationError, StatementError
+from runic.ogm.exceptions import ConstraintViolationError, SchemaError, StatementError
 from runic.ogm.query import avg, count, max_
+from runic.ogm.schema import schema_diff, sync_schema
 from tests.backends import Backend
 from tests.models import Admin, Article, Comment, Friendship, User
 
@@ -22,6 +23,11 @@ from tests.models import Admin, Article, Comment, Friendship, User
 class Ticket(Node):
     code: str = Field(primary_key=True)
     owner: str = Field(unique=True)
+
+
+class Locker(Node):
+    code: str = Field(primary_key=True)
+    room: str = Field(index=True)
 
 
 def seed(driver: Any) -> None:
@@ -200,3 +206,21 @@ def test_get_or_create_is_atomic_or_refused_before_io(backend: Backend) -> None:
         )
         assert created and not created_again and again is made
     assert backend.rows("MATCH (t:Ticket) RETURN t.code") == [["t1"]]
+
+
+def test_schema_sync_where_the_backend_has_it(backend: Backend) -> None:
+    if backend.name == "age":
+        with pytest.raises(SchemaError, match=r"not available on this backend \(age\)"):
+            sync_schema(backend.driver, [Locker])
+        return
+    done = sync_schema(backend.driver, [Locker])
+    assert {"unique Locker.code", "index Locker.room"} <= {str(item) for item in done.created}
+    assert sync_schema(backend.driver, [Locker]).empty
+    backend.driver.execute("CREATE INDEX FOR (n:Locker) ON (n.colour)")
+    extra = sync_schema(backend.driver, [Locker], drop_extra=True)
+    assert [str(item) for item in extra.dropped] == ["index Locker.colour"]
+    assert schema_diff(backend.driver, [Locker], drop_extra=True).empty
+    with Session(backend.driver) as session:
+        session.add(Locker(code="l1", room="a"))
+    with pytest.raises(ConstraintViolationError), Session(backend.driver) as session:
+        session.add(Locker(code="l1", room="b"))

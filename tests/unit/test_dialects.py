@@ -3,6 +3,8 @@ only (no server can run on these machines); FalkorDB, ArcadeDB and AGE also live
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from runic.ogm import select
@@ -100,3 +102,40 @@ def test_create_driver_picks_the_backend_from_the_url() -> None:
         create_driver("postgresql://u@127.0.0.1:1/db")
     with pytest.raises(TypeError, match="FalkorDB URLs take no options"):
         create_driver("redis://127.0.0.1:1/g", auth=("a", "b"))
+
+
+def _planned_statements(dialect: Any, models: list[Any]) -> list[str]:
+    """Drive the schema operation as a driver would, against an empty graph."""
+    from runic.ogm.driver.records import QueryResult
+    from runic.ogm.schema.plan import schema_operation
+
+    operation = schema_operation(dialect, models, drop_extra=False, apply=True)
+    sent = [next(operation)]
+    try:
+        while True:
+            sent.append(operation.send(QueryResult([])))
+    except StopIteration:
+        pass
+    return [query.cypher for query in sent[2:]]  # after SHOW INDEXES and SHOW CONSTRAINTS
+
+
+def test_neo4j_schema_statements() -> None:
+    statements = _planned_statements(NEO4J, [Doc])
+    assert statements == [
+        "CREATE FULLTEXT INDEX `runic_fulltext_Doc` IF NOT EXISTS FOR (n:`Doc`) "
+        "ON EACH [n.`body`, n.`title`]",
+        "CREATE VECTOR INDEX `runic_vector_Doc_embedding` IF NOT EXISTS FOR (n:`Doc`) "
+        "ON n.`embedding` OPTIONS {indexConfig: {`vector.dimensions`: 3, "
+        "`vector.similarity_function`: 'cosine'}}",
+        "CREATE CONSTRAINT `runic_unique_Doc_id` IF NOT EXISTS FOR (n:`Doc`) "
+        "REQUIRE n.`id` IS UNIQUE",
+    ]
+
+
+def test_schema_sync_refuses_what_a_backend_cannot_make() -> None:
+    from runic.ogm.exceptions import SchemaError
+
+    with pytest.raises(SchemaError, match="arcadedb cannot make fulltext Doc.body"):
+        _planned_statements(ARCADEDB, [Doc])
+    with pytest.raises(SchemaError, match=r"not available on this backend \(memgraph\)"):
+        _planned_statements(MEMGRAPH, [Doc])

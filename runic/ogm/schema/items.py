@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Literal
 
 from runic.ogm.model.node import Node
@@ -23,6 +24,8 @@ class SchemaItem:
     field: str
     #: Vector indexes: ``(("dimension", 384), ("similarityFunction", "cosine"))``.
     options: tuple[tuple[str, str | int], ...] = ()
+    #: The name the backend knows it by, when it names them (read back, not compared).
+    name: str = dataclass_field(default="", compare=False)
 
     @property
     def key(self) -> tuple[str, str, str]:

@@ -15,7 +15,7 @@ from runic.ogm.driver.records import QueryResult
 from runic.ogm.exceptions import SchemaError
 from runic.ogm.model.node import Node
 from runic.ogm.query.compiler import CompiledQuery
-from runic.ogm.schema import falkordb
+from runic.ogm.schema import bolt, falkordb
 from runic.ogm.schema.falkordb import ConstraintCommand
 from runic.ogm.schema.items import SchemaItem, declared_schema, node_models
 
@@ -59,37 +59,73 @@ def schema_operation(
     apply: bool,
 ) -> Generator[SchemaRequest, Any, SchemaChanges]:
     chosen = node_models(models)
-    if dialect.name != "falkordb":
+    if dialect.name not in ("falkordb", "neo4j", "arcadedb"):
         raise SchemaError(f"schema sync is not available on this backend ({dialect.name}) yet")
-    declared = falkordb.implied(declared_schema(chosen))
-    indexes = yield falkordb.LIST_INDEXES
-    constraints = yield falkordb.LIST_CONSTRAINTS
-    have = falkordb.existing(indexes, constraints)
+    bolt_side = dialect.name != "falkordb"
+    declared = declared_schema(chosen)
+    if bolt_side:
+        bolt.check_supported(dialect, sorted(declared))
+        listing = (bolt.LIST_INDEXES, bolt.LIST_CONSTRAINTS)
+    else:
+        declared = falkordb.implied(declared)
+        listing = (falkordb.LIST_INDEXES, falkordb.LIST_CONSTRAINTS)
+    indexes = yield listing[0]
+    constraints = yield listing[1]
+    if bolt_side:
+        have = bolt.existing(indexes, constraints)
+        compared = {bolt.comparable(item): item for item in declared}
+    else:
+        have = falkordb.existing(indexes, constraints)
+        compared = {item: item for item in declared}
 
     declared_keys = {item.key for item in declared}
     labels = {label for model in chosen for label in model.__runic__.labels}
     changes = SchemaChanges()
     for item, status in sorted(have.items()):
-        if item in declared and status != "FAILED":
-            changes.unchanged.append(item)
+        if item in compared and status != "FAILED":
+            changes.unchanged.append(compared[item])
         elif item.key in declared_keys or status == "FAILED":
             changes.dropped.append(item)  # made again below, as declared
         elif drop_extra and item.label in labels:
             changes.dropped.append(item)
     kept = set(changes.unchanged)
     changes.created = sorted(item for item in declared if item not in kept)
+    if bolt_side:
+        _regroup_fulltext(changes, have, declared)
     if not apply:
         return changes
 
     # A constraint goes before the index under it, and comes after it.
     for item in sorted(changes.dropped, key=lambda item: item.kind != "unique"):
-        yield falkordb.drop(item)
-    for item in sorted(changes.created, key=lambda item: item.kind == "unique"):
+        yield bolt.drop(item) if bolt_side else falkordb.drop(item)
+    created = sorted(changes.created, key=lambda item: item.kind == "unique")
+    if bolt_side:
+        fulltext: dict[str, list[str]] = {}
+        for item in sorted(declared):
+            if item.kind == "fulltext":
+                fulltext.setdefault(item.label, []).append(item.field)
+        for query in bolt.create(created, fulltext):  # noqa: UP028 - results are sent back
+            yield query
+        return changes
+    for item in created:
         yield falkordb.create(item)
     new_constraints = {item for item in changes.created if item.kind == "unique"}
     if new_constraints:
         yield from _await_constraints(new_constraints)
     return changes
+
+
+def _regroup_fulltext(
+    changes: SchemaChanges, have: dict[SchemaItem, str], declared: set[SchemaItem]
+) -> None:
+    """One fulltext index covers a label's fields on Neo4j: changing one remakes it whole."""
+    labels = {item.label for item in changes.created if item.kind == "fulltext"}
+    for label in labels:
+        stale = [i for i in have if i.kind == "fulltext" and i.label == label]
+        fresh = [i for i in declared if i.kind == "fulltext" and i.label == label]
+        changes.unchanged = [i for i in changes.unchanged if i not in fresh]
+        changes.dropped += [i for i in stale if i not in changes.dropped]
+        changes.created = sorted({*changes.created, *fresh})
 
 
 def _await_constraints(items: set[SchemaItem]) -> Generator[SchemaRequest, Any, None]:
