@@ -95,17 +95,12 @@ class AGERaw:
         self.query("MATCH (n) DETACH DELETE n")
 
     def index(self) -> None:
+        from runic.ogm.driver.age import vertex_label_table
+
         with self.connection.transaction(), self.connection.cursor() as cursor:
             for label in INDEXED:
-                cursor.execute(
-                    "SELECT count(*) FROM ag_label WHERE name = %s AND graph = "
-                    "(SELECT graphid FROM ag_graph WHERE name = %s)",
-                    (label, self.graph),
-                )
-                row = cursor.fetchone()
-                if not row or not row[0]:
-                    cursor.execute("SELECT create_vlabel(%s, %s)", (self.graph, label))
+                table = vertex_label_table(cursor, self.graph, label)
                 cursor.execute(
                     f'CREATE INDEX IF NOT EXISTS "{self.graph}_{label}_props" '
-                    f'ON "{self.graph}"."{label}" USING gin (properties)'
+                    f"ON {table} USING gin (properties)"
                 )

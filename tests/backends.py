@@ -119,20 +119,14 @@ def arcadedb_unique(driver: Any) -> Callable[[str, str], None]:
 
 
 def age_unique(driver: Any) -> Callable[[str, str], None]:
+    from runic.ogm.driver.age import vertex_label_table
+
     def make(label: str, field: str) -> None:
         connection = driver.connection
         with connection.transaction(), connection.cursor() as cursor:
+            table = vertex_label_table(cursor, driver.graph, label)
             cursor.execute(
-                "SELECT count(*) FROM ag_catalog.ag_label WHERE name = %s AND graph = "
-                "(SELECT graphid FROM ag_catalog.ag_graph WHERE name = %s)",
-                (label, driver.graph),
-            )
-            row = cursor.fetchone()
-            if not row or not row[0]:
-                cursor.execute("SELECT ag_catalog.create_vlabel(%s, %s)", (driver.graph, label))
-            cursor.execute(
-                f'CREATE UNIQUE INDEX IF NOT EXISTS "{label}_{field}_unique" ON '
-                f'"{driver.graph}"."{label}" '
+                f'CREATE UNIQUE INDEX IF NOT EXISTS "{label}_{field}_unique" ON {table} '
                 f"(ag_catalog.agtype_access_operator(properties, '\"{field}\"'::agtype))"
             )
 

@@ -126,6 +126,23 @@ def _neutral(value: Any) -> Any:
     return value
 
 
+def vertex_label_table(cursor: Any, graph: str, label: str) -> str:
+    """The PostgreSQL table holding ``label``'s vertices, made if missing.
+
+    Indexes and unique constraints on AGE are PostgreSQL indexes on this table.
+    """
+    validate_identifier(label, "label")
+    cursor.execute(
+        "SELECT count(*) FROM ag_catalog.ag_label WHERE name = %s AND graph = "
+        "(SELECT graphid FROM ag_catalog.ag_graph WHERE name = %s)",
+        (label, graph),
+    )
+    row = cursor.fetchone()
+    if not row or not row[0]:
+        cursor.execute("SELECT ag_catalog.create_vlabel(%s, %s)", (graph, label))
+    return f'"{graph}"."{label}"'
+
+
 class AGEDriver:
     """A :class:`~runic.ogm.driver.GraphDriver` over one AGE graph in PostgreSQL.
 
