@@ -224,3 +224,32 @@ def test_schema_sync_where_the_backend_has_it(backend: Backend) -> None:
         session.add(Locker(code="l1", room="a"))
     with pytest.raises(ConstraintViolationError), Session(backend.driver) as session:
         session.add(Locker(code="l1", room="b"))
+
+
+def test_field_types_round_trip(backend: Backend) -> None:
+    from datetime import UTC, datetime
+
+    from tests.models import Color, Sample
+
+    values = {
+        "id": 1,
+        "text": "héllo",
+        "count": 3,
+        "ratio": 0.5,
+        "flag": True,
+        "day": date(2024, 2, 29),
+        "moment": datetime(2024, 1, 2, 3, 4, 5, tzinfo=UTC),
+        "color": Color.GREEN,
+        "numbers": [1, 2],
+        "embedding": [0.5, 0.25, 1.0],
+    }
+    with Session(backend.driver) as session:
+        session.add(Sample(**values))
+    with Session(backend.driver) as session:
+        stored = session.get(Sample, 1)
+        assert {name: getattr(stored, name) for name in values} == values
+        stored.embedding = [1.0, 0.0, 0.0]
+        stored.moment = None
+    with Session(backend.driver) as session:
+        again = session.get(Sample, 1)
+        assert again.embedding == [1.0, 0.0, 0.0] and again.moment is None

@@ -111,6 +111,14 @@ class _Stages:
         self.lines: list[str] = []
         self.params: dict[str, Any] = {}
 
+    def special(self, model: type[Entity]) -> dict[str, str]:
+        """Fields stored through a constructor (vectors, points), set one by one.
+
+        A backend without map expressions in ``SET`` (AGE) stores them as plain values,
+        vectors as lists and points as ``{latitude, longitude}`` maps.
+        """
+        return special_fields(model) if self.dialect.map_set else {}
+
     def parameter(self) -> str:
         return f"b{len(self.params)}"
 
@@ -133,7 +141,7 @@ class _Stages:
         markers = label_markers(model) if dialect.single_label else {}
         if markers:
             rows = [{**row, **markers} for row in rows]
-        special = special_fields(model)
+        special = self.special(model)
         if upsert:
             source = "r.props." if special else "r."
             key = quote(model.__runic__.key_field.name)
@@ -159,12 +167,11 @@ class _Stages:
         ]
         return create + ", ".join(sets), payload
 
-    @staticmethod
     def property_sets(
-        model: type[Entity], changed: dict[str, Any], item: dict[str, Any]
+        self, model: type[Entity], changed: dict[str, Any], item: dict[str, Any]
     ) -> tuple[str, ...]:
         """Fill ``item`` with the changed values; return the special fields it sets."""
-        special = special_fields(model)
+        special = self.special(model)
         specials = tuple(name for name in special if name in changed)
         item["changes"] = {k: v for k, v in changed.items() if k not in special}
         for position, name in enumerate(specials):
@@ -184,7 +191,7 @@ class _Stages:
 
         A backend without ``SET n += <map>`` sets the stage's fields one by one.
         """
-        special = special_fields(model)
+        special = self.special(model)
         if self.dialect.map_set:
             plain = [f"{alias} += r.changes"]
         else:
