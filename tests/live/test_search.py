@@ -9,6 +9,7 @@ import pytest
 from runic.ogm import AsyncSession, Session, select
 from runic.ogm.exceptions import StatementError
 from runic.ogm.query import SearchHit, fulltext_search, vector_search
+from runic.ogm.schema import sync_schema
 from tests.models import Doc, User
 
 
@@ -21,14 +22,11 @@ def docs() -> list[Doc]:
 
 
 def seed(graph: Any) -> None:
-    """Docs plus the two indexes (declared schema sync arrives with its own issue)."""
-    with Session(_driver(graph)) as session:
+    """Docs plus their declared indexes; sync_schema waits until they are built."""
+    driver = _driver(graph)
+    with Session(driver) as session:
         session.add_all(docs())
-    graph.query("CALL db.idx.fulltext.createNodeIndex('Doc', 'title', 'body')")
-    graph.query(
-        "CREATE VECTOR INDEX FOR (d:Doc) ON (d.embedding) "
-        "OPTIONS {dimension: 3, similarityFunction: 'cosine'}"
-    )
+    sync_schema(driver, [Doc])
 
 
 def _driver(graph: Any) -> Any:

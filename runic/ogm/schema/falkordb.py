@@ -2,8 +2,10 @@
 
 Indexes are Cypher (``CREATE INDEX``, ``CREATE FULLTEXT INDEX``, ``CREATE VECTOR INDEX``);
 unique constraints are the ``GRAPH.CONSTRAINT`` command and need a range index on their
-property, which FalkorDB will not drop while the constraint stands. A new constraint is
-PENDING until FalkorDB has checked the stored nodes, then OPERATIONAL or FAILED.
+property, which FalkorDB will not drop while the constraint stands. A new index or
+constraint is built in the background: UNDER CONSTRUCTION or PENDING until FalkorDB has
+gone through the stored nodes, then OPERATIONAL (or FAILED, for a constraint that they
+break).
 """
 
 from __future__ import annotations
@@ -17,8 +19,8 @@ from runic.ogm.query.compiler import CompiledQuery
 from runic.ogm.schema.items import SchemaItem, SchemaKind
 
 LIST_INDEXES = CompiledQuery(
-    "CALL db.indexes() YIELD label, properties, types, options, entitytype "
-    "RETURN label, properties, types, options, entitytype",
+    "CALL db.indexes() YIELD label, properties, types, options, entitytype, status "
+    "RETURN label, properties, types, options, entitytype, status",
     read_only=True,
 )
 LIST_CONSTRAINTS = CompiledQuery(
@@ -45,7 +47,7 @@ class ConstraintCommand:
 def existing(indexes: QueryResult, constraints: QueryResult) -> dict[SchemaItem, str]:
     """What the graph has, each with its status (constraints can be PENDING or FAILED)."""
     found: dict[SchemaItem, str] = {}
-    for label, properties, types, options, entity in indexes.rows:
+    for label, properties, types, options, entity, status in indexes.rows:
         if entity != "NODE":
             continue
         for prop in properties:
@@ -59,7 +61,7 @@ def existing(indexes: QueryResult, constraints: QueryResult) -> dict[SchemaItem,
                         ("dimension", int(given.get("dimension", 0))),
                         ("similarityFunction", str(given.get("similarityFunction", ""))),
                     )
-                found[SchemaItem(_INDEX_KINDS[kind], label, prop, settings)] = "OPERATIONAL"
+                found[SchemaItem(_INDEX_KINDS[kind], label, prop, settings)] = status
     for kind, label, properties, entity, status in constraints.rows:
         if kind == "UNIQUE" and entity == "NODE" and len(properties) == 1:
             found[SchemaItem("unique", label, properties[0])] = status

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runic.ogm.driver.dialect import Dialect
-from runic.ogm.driver.records import QueryResult
 from runic.ogm.exceptions import SchemaError
 from runic.ogm.model.node import Node
 from runic.ogm.query.compiler import CompiledQuery
@@ -19,7 +18,7 @@ from runic.ogm.schema import bolt, falkordb
 from runic.ogm.schema.falkordb import ConstraintCommand
 from runic.ogm.schema.items import SchemaItem, declared_schema, node_models
 
-#: How long a new unique constraint may stay PENDING, and how often it is checked.
+#: How long a new index or constraint may take to build, and how often it is checked.
 CONSTRAINT_WAIT = 30.0
 CONSTRAINT_POLL = 0.05
 
@@ -109,9 +108,8 @@ def schema_operation(
         return changes
     for item in created:
         yield falkordb.create(item)
-    new_constraints = {item for item in changes.created if item.kind == "unique"}
-    if new_constraints:
-        yield from _await_constraints(new_constraints)
+    if changes.created:
+        yield from _await_operational(set(changes.created))
     return changes
 
 
@@ -128,12 +126,14 @@ def _regroup_fulltext(
         changes.created = sorted({*changes.created, *fresh})
 
 
-def _await_constraints(items: set[SchemaItem]) -> Generator[SchemaRequest, Any, None]:
-    """Wait until FalkorDB has checked the stored nodes against each new constraint."""
+def _await_operational(items: set[SchemaItem]) -> Generator[SchemaRequest, Any, None]:
+    """Wait until FalkorDB has built each new index and checked each new constraint, so
+    the first query after a sync can use them."""
     waited = 0.0
     while True:
-        result = yield falkordb.LIST_CONSTRAINTS
-        states = falkordb.existing(QueryResult([]), result)
+        indexes = yield falkordb.LIST_INDEXES
+        constraints = yield falkordb.LIST_CONSTRAINTS
+        states = falkordb.existing(indexes, constraints)
         failed = sorted(item for item in items if states.get(item) == "FAILED")
         if failed:
             for item in failed:
@@ -146,6 +146,9 @@ def _await_constraints(items: set[SchemaItem]) -> Generator[SchemaRequest, Any, 
         if all(states.get(item) == "OPERATIONAL" for item in items):
             return
         if waited >= CONSTRAINT_WAIT:
-            raise SchemaError(f"unique constraints still pending after {CONSTRAINT_WAIT:.0f} s")
+            pending = ", ".join(
+                str(item) for item in sorted(items) if states.get(item) != "OPERATIONAL"
+            )
+            raise SchemaError(f"still being built after {CONSTRAINT_WAIT:.0f} s: {pending}")
         yield Pause(CONSTRAINT_POLL)
         waited += CONSTRAINT_POLL
