@@ -76,6 +76,7 @@ class ArcadeDBProcess:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
+            cwd=self.root,  # ArcadeDB writes its log/ folder into the working directory
         )
         self.log: list[str] = []
         ready = threading.Event()

@@ -68,6 +68,15 @@ class AsyncSession(SessionMethods):
 
         return method
 
+    @staticmethod
+    def _staged[**P, T](
+        function: Callable[Concatenate[SessionCore, P], T],
+    ) -> Callable[Concatenate[AsyncSession, P], Coroutine[Any, Any, T]]:
+        async def method(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            return function(session._core, *args, **kwargs)
+
+        return method
+
     async def __aenter__(self) -> Self:
         return self
 

@@ -107,25 +107,25 @@ class SessionCore:
 
     def flush(self) -> Operation[None]:
         """Send all pending work as one atomic query; on failure nothing changes here."""
-        plan = self.unit.plan()
-        if not plan:
+        with allocation_burst(len(self.unit.identity)):
+            plan = self.unit.plan()
+            query = compile_flush(plan, self.dialect, chunk_size=self.chunk_size) if plan else None
+        if query is None:
             return
         try:
-            yield compile_flush(plan, self.dialect, chunk_size=self.chunk_size)
+            yield query
         except ConstraintViolationError as error:
             explained = yield from self._explain_violation(error)
             raise explained from error
         self.unit.flushed()
 
-    def rollback(self) -> Operation[None]:
+    def rollback(self) -> None:
         """Discard work not flushed yet; flushed work is stored (FalkorDB has no transaction)."""
         self.unit.rollback()
-        return (yield from ())
 
-    def close(self) -> Operation[None]:
+    def close(self) -> None:
         """Forget every entity; unloaded state on them can no longer be read."""
         self.unit.close()
-        return (yield from ())
 
     def finish(self, success: bool) -> Operation[None]:
         """The end of a ``with`` block: commit on success, roll back on error, close always."""
@@ -143,7 +143,7 @@ class SessionCore:
 
     def relate(
         self, source: Node, relation: RelationAttribute | str, target: Node, edge: Any = None
-    ) -> Operation[None]:
+    ) -> None:
         """Stage an edge (MERGE: relating twice keeps one); ``edge`` gives its properties.
 
         Nothing is sent until the next flush, which creates the edge with its properties.
@@ -163,14 +163,10 @@ class SessionCore:
                 )
             properties = to_storage(edge)
         self.unit.link("merge", source, attribute, target, properties)
-        return (yield from ())
 
-    def unrelate(
-        self, source: Node, relation: RelationAttribute | str, target: Node
-    ) -> Operation[None]:
+    def unrelate(self, source: Node, relation: RelationAttribute | str, target: Node) -> None:
         """Stage removing the edges of ``relation`` between two entities."""
         self.unit.link("unlink", source, self.relation_of(source, relation, "unrelate()"), target)
-        return (yield from ())
 
     @staticmethod
     def relation_of(

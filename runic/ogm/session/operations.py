@@ -12,7 +12,7 @@ import inspect
 from collections.abc import Callable, Coroutine
 from functools import update_wrapper
 from types import MethodType
-from typing import TYPE_CHECKING, Any, Concatenate, Self, overload
+from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Self, overload
 
 from runic.ogm.session.core import Operation, SessionCore
 from runic.ogm.session.staging import StagingMethods
@@ -22,13 +22,16 @@ if TYPE_CHECKING:
     from runic.ogm.session.session import Session
 
 
-class operation[**P, T]:
-    """A session method backed by the core operation it is built from."""
+class _SessionMethod[**P, T]:
+    """A session method built from a core function, per session class (see below)."""
 
-    def __init__(self, core_operation: Callable[Concatenate[SessionCore, P], Operation[T]]) -> None:
-        self.core_operation = core_operation
+    #: The session class's static method that turns the core function into a method.
+    factory: ClassVar[str]
+
+    def __init__(self, core_function: Callable[..., Any]) -> None:
+        self.core_function = core_function
         self.methods: dict[type[Any], Callable[..., Any]] = {}
-        update_wrapper(self, core_operation)  # type: ignore[arg-type]
+        update_wrapper(self, core_function)  # type: ignore[arg-type]
 
     def __set_name__(self, owner: type[Any], name: str) -> None:
         self.__name__ = name
@@ -47,14 +50,15 @@ class operation[**P, T]:
     def __get__(self, session: Any, owner: type[Any]) -> Any:
         method = self.methods.get(owner)
         if method is None:
-            if not hasattr(owner, "_method"):
+            if not hasattr(owner, self.factory):
                 return self
-            method = update_wrapper(owner._method(self.core_operation), self.core_operation)
+            core = self.core_function
+            method = update_wrapper(getattr(owner, self.factory)(core), core)
             method.__name__ = self.__name__
             method.__qualname__ = f"{owner.__qualname__}.{self.__name__}"
             method.__module__ = owner.__module__
-            del method.__wrapped__  # its signature returns an Operation; ours does not
-            signature = inspect.signature(self.core_operation)
+            del method.__wrapped__  # an operation's signature returns an Operation; ours not
+            signature = inspect.signature(core)
             method.__signature__ = signature.replace(  # type: ignore[attr-defined]
                 return_annotation=inspect.Signature.empty
             )
@@ -62,15 +66,35 @@ class operation[**P, T]:
         return method if session is None else MethodType(method, session)
 
 
+class operation[**P, T](_SessionMethod[P, T]):
+    """A method that runs a core operation (it may query): ``Session._method`` blocks,
+    ``AsyncSession._method`` awaits."""
+
+    factory = "_method"
+
+    def __init__(self, core_operation: Callable[Concatenate[SessionCore, P], Operation[T]]) -> None:
+        super().__init__(core_operation)
+
+
+class staged[**P, T](_SessionMethod[P, T]):
+    """A method that only stages work in the unit of work, so it runs no operation: a
+    plain call on Session, a coroutine on AsyncSession (as the async guide lists it)."""
+
+    factory = "_staged"
+
+    def __init__(self, core_function: Callable[Concatenate[SessionCore, P], T]) -> None:
+        super().__init__(core_function)
+
+
 class SessionMethods(StagingMethods):
     """Everything a session can do: staging (no I/O) plus these operations."""
 
     flush = operation(SessionCore.flush)
     commit = operation(SessionCore.flush)
-    rollback = operation(SessionCore.rollback)
-    close = operation(SessionCore.close)
-    relate = operation(SessionCore.relate)
-    unrelate = operation(SessionCore.unrelate)
+    rollback = staged(SessionCore.rollback)
+    close = staged(SessionCore.close)
+    relate = staged(SessionCore.relate)
+    unrelate = staged(SessionCore.unrelate)
     get = operation(SessionCore.get)
     get_or_create = operation(SessionCore.get_or_create)
     scalars = operation(SessionCore.scalars)

@@ -50,6 +50,15 @@ class Session(SessionMethods):
 
         return method
 
+    @staticmethod
+    def _staged[**P, T](
+        function: Callable[Concatenate[SessionCore, P], T],
+    ) -> Callable[Concatenate[Session, P], T]:
+        def method(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> T:
+            return function(session._core, *args, **kwargs)
+
+        return method
+
     def _load_relation(self, entity: Node, relation: RelationAttribute) -> Any:
         return self._run(self._core.load_relation(entity, relation))
 
