@@ -1,9 +1,9 @@
 """The public session methods, declared once for both session kinds.
 
-Each method is a core operation. On a :class:`Session` it is a function that returns the
+Each method is a core function. On a :class:`Session` it is a function that returns the
 result; on an :class:`AsyncSession` it is a coroutine function. The two sessions share
 one list of methods, signatures and docstrings; each says only how its methods run an
-operation (``_method``).
+operation that may query (``_method``) and a call that only stages work (``_staged``).
 """
 
 from __future__ import annotations
