@@ -34,10 +34,17 @@ RelationLoader = Callable[[Node, RelationAttribute], Any]
 PairKey = tuple[str, IdentityKey, IdentityKey, bool]
 
 
-def _stored(key: IdentityKey) -> Any:
-    """The stored form of an identity key's value."""
-    converter = key[0].__runic__.key_field.converter
-    return key[1] if converter.passthrough else converter.to_db(key[1])
+#: Turns a key value into its stored form (the identity when they are the same).
+KeyEncoder = Callable[[Any], Any]
+
+
+def _key_encoder(model: type[Node]) -> KeyEncoder:
+    converter = model.__runic__.key_field.converter
+    return _same if converter.passthrough else converter.to_db
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def identity_key(entity: Node) -> IdentityKey:
@@ -400,7 +407,7 @@ class UnitOfWork:
         for key, entity in self.identity.items():
             if entity.__dict__["_runic_relations"] and key not in self.deleted:
                 self._relation_changes(key, entity, plan, ops)
-        shapes: dict[tuple[Any, ...], EdgeShape] = {}
+        shapes: dict[tuple[Any, ...], tuple[EdgeShape, KeyEncoder, KeyEncoder]] = {}
         for op in ops.values():
             if self._alive(op.start_key, op.start) and self._alive(op.end_key, op.end):
                 self._plan_edge(op, plan, shapes)
@@ -435,17 +442,27 @@ class UnitOfWork:
                     ops[op.pair] = op
 
     def _plan_edge(
-        self, op: EdgeOp, plan: FlushPlan, shapes: dict[tuple[Any, ...], EdgeShape]
+        self,
+        op: EdgeOp,
+        plan: FlushPlan,
+        shapes: dict[tuple[Any, ...], tuple[EdgeShape, KeyEncoder, KeyEncoder]],
     ) -> None:
         merge = op.kind == "merge"
-        fresh = merge and any(
-            key in self.new and key not in self.upserting for key in (op.start_key, op.end_key)
-        )
+        start_key, end_key = op.start_key, op.end_key
+        new = self.new
+        if self.upserting:
+            upserting = self.upserting
+            fresh = merge and (
+                (start_key in new and start_key not in upserting)
+                or (end_key in new and end_key not in upserting)
+            )
+        else:
+            fresh = merge and (start_key in new or end_key in new)
         start, end = type(op.start), type(op.end)
         shape_key = (op.relation, op.kind, start, end, fresh)
-        shape = shapes.get(shape_key)
-        if shape is None:
-            shape = shapes[shape_key] = EdgeShape(
+        found = shapes.get(shape_key)
+        if found is None:
+            shape = EdgeShape(
                 op.relation.type,
                 root_model(start),
                 root_model(end),
@@ -453,7 +470,9 @@ class UnitOfWork:
                 op.relation.edge if merge else None,
                 fresh=fresh,
             )
-        row = EdgeRow(_stored(op.start_key), _stored(op.end_key), op.properties)
+            found = shapes[shape_key] = (shape, _key_encoder(start), _key_encoder(end))
+        shape, encode_start, encode_end = found
+        row = EdgeRow(encode_start(start_key[1]), encode_end(end_key[1]), op.properties)
         (plan.merges if merge else plan.unlinks).setdefault(shape, []).append(row)
 
     def _cascade(self) -> None:
