@@ -139,3 +139,14 @@ def test_schema_sync_refuses_what_a_backend_cannot_make() -> None:
         _planned_statements(ARCADEDB, [Doc])
     with pytest.raises(SchemaError, match=r"not available on this backend \(memgraph\)"):
         _planned_statements(MEMGRAPH, [Doc])
+
+
+def test_bolt_drops_escape_names_the_server_chose() -> None:
+    from runic.ogm.schema.bolt import drop
+    from runic.ogm.schema.items import SchemaItem
+
+    item = SchemaItem("index", "Shelf", "room", name="odd`name [x]")
+    assert drop(item).cypher == "DROP INDEX `odd``name [x]` IF EXISTS"
+    assert drop(SchemaItem("unique", "Shelf", "code")).cypher == (
+        "DROP CONSTRAINT `runic_unique_Shelf_code` IF EXISTS"
+    )

@@ -97,7 +97,9 @@ def create(items: list[SchemaItem], all_fulltext: dict[str, list[str]]) -> list[
 
 def drop(item: SchemaItem) -> CompiledQuery:
     what = "CONSTRAINT" if item.kind == "unique" else "INDEX"
-    return _ddl(f"DROP {what} {quote(item.name or _name(item))} IF EXISTS")
+    # The name may be one the server chose, so it is escaped rather than assumed plain.
+    name = (item.name or _name(item)).replace("`", "``")
+    return _ddl(f"DROP {what} `{name}` IF EXISTS")
 
 
 def check_supported(dialect: Dialect, items: list[SchemaItem]) -> None:
