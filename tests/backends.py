@@ -22,6 +22,9 @@ from typing import Any
 ALL_BACKENDS = ("falkordb", "arcadedb", "age")
 ARCADEDB_PASSWORD = "runic-test-password"
 ARCADEDB_DATABASE = "runic"
+#: A database left at ArcadeDB's default isolation, for tests/live/test_arcadedb_facts.py;
+#: every other one runs at REPEATABLE_READ (see tests/servers/arcadedb_server.py).
+ARCADEDB_READ_COMMITTED_DATABASE = "runic_read_committed"
 AGE_GRAPH = "runic_tests"
 SERVER_START_TIMEOUT = 240.0
 
@@ -55,9 +58,18 @@ class Backend:
 
 
 class ArcadeDBProcess:
-    """An ArcadeDB server with the Bolt plugin, in its own process, on loopback."""
+    """An ArcadeDB server with the Bolt plugin, in its own process, on loopback.
 
-    def __init__(self, databases: tuple[str, ...] = (ARCADEDB_DATABASE,)) -> None:
+    ``databases`` are names, each at REPEATABLE_READ, or ``NAME:READ_COMMITTED``.
+    """
+
+    def __init__(
+        self,
+        databases: tuple[str, ...] = (
+            ARCADEDB_DATABASE,
+            f"{ARCADEDB_READ_COMMITTED_DATABASE}:READ_COMMITTED",
+        ),
+    ) -> None:
         self.root = tempfile.mkdtemp(prefix="runic-arcadedb-")
         self.bolt_port = free_port()
         self.http_port = free_port()

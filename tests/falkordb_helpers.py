@@ -14,3 +14,17 @@ def unique_constraint(graph: Any, label: str, prop: str) -> None:
             return
         time.sleep(0.02)
     raise AssertionError(f"the constraint on {label}.{prop} never became OPERATIONAL")
+
+
+def index_keys(driver: Any, *models: Any) -> None:
+    """Make sure the models' keys are indexed, as a driver's first creating commit does,
+    so a test can count the queries of a commit alone."""
+    from runic.ogm.schema.keys import ensure_key_index
+    from runic.ogm.session.core import Steps
+    from runic.ogm.session.key_indexes import indexed_keys
+
+    for model in models:
+        steps: Steps[None] = Steps(ensure_key_index(driver.dialect, model))
+        for query in steps:
+            steps.outcome = driver.execute(query.cypher, query.params, read_only=query.read_only)
+        indexed_keys(driver).add(model)

@@ -102,6 +102,13 @@ def test_search_tour_prints_the_expected_results() -> None:
     assert "refused: vector_search(): Recipe.title has no vector index" in out
 
 
+def test_concurrency_tour_prints_the_expected_results() -> None:
+    out = run(sys.executable, "examples/concurrency.py").stdout
+    assert "stale: alice read 1 stored 2" in out
+    assert "duplicate: id Account(id='bob', balance=0, version=1)" in out
+    assert "balances: 10 100 total: 110" in out
+
+
 def test_bulk_tour_prints_the_expected_results() -> None:
     out = run(sys.executable, "examples/bulk.py").stdout
     assert "woken: 4 bumped: 10 m0 now: True 1" in out

@@ -17,6 +17,7 @@ from runic.ogm.repository import AsyncRepository, Repository
 from runic.ogm.running import run_async
 from runic.ogm.session.async_session import AsyncSession
 from runic.ogm.session.connection_pool import AsyncConnectionManager, ConnectionManager
+from runic.ogm.session.retry import async_run_in_transaction, run_in_transaction
 from runic.ogm.session.session import Session
 
 __all__ = [
@@ -35,8 +36,10 @@ __all__ = [
     "Repository",
     "Session",
     "Vector",
+    "async_run_in_transaction",
     "delete",
     "run_async",
+    "run_in_transaction",
     "select",
     "update",
 ]

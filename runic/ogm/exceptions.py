@@ -40,6 +40,15 @@ class StatementError(RunicError, ValueError):
     """A query statement was built with arguments that cannot work."""
 
 
+class ParameterError(RunicError, TypeError, ValueError):
+    """A raw ``execute()`` parameter cannot be sent; raised before any I/O.
+
+    Either it is not a plain value (a TypeError: only None, bool, int, float, str, lists
+    and str-keyed dicts of those, and runic's value types travel) or it is one an engine
+    would mangle (a ValueError: an int beyond int64, NaN, a string with NUL...).
+    """
+
+
 class EntityNotFoundError(RunicError, LookupError):
     """An entity that must exist was not found."""
 
@@ -75,6 +84,26 @@ class ConstraintViolationError(DriverError):
         self.label = label
         self.entity = entity
         self.field = field
+
+
+class StaleDataError(RunicError):
+    """A flush found an entity changed or deleted by someone else since it was read.
+
+    Raised for models with a version field (``Field(version=True)``). Nothing of the
+    flush was written and the session keeps its pending changes; the usual answer is to
+    roll back and run the unit of work again (``run_in_transaction`` does that).
+    ``expected`` is the version this session read; ``actual`` the one the graph holds,
+    None when the node is gone.
+    """
+
+    def __init__(
+        self, message: str, *, entity: Any = None, key: Any = None, expected: Any, actual: Any
+    ) -> None:
+        super().__init__(message)
+        self.entity = entity
+        self.key = key
+        self.expected = expected
+        self.actual = actual
 
 
 class SchemaError(RunicError):

@@ -10,6 +10,7 @@ import pytest
 from runic.ogm import Session, select
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import FieldValidationError, RunicError, StatementError
+from tests.falkordb_helpers import index_keys
 from tests.models import Article, Friendship, User
 
 
@@ -31,6 +32,7 @@ def seed(driver: Any) -> None:
 
 
 def test_relate_pending_entities_in_one_query(driver: Any) -> None:
+    index_keys(driver, User, Article)
     with Session(driver) as session:
         alice, article = user("alice"), Article(id="a1", title="One")
         session.add(alice)

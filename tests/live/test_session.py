@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from runic.ogm import Session, select
+from runic.ogm.driver.falkordb import FalkorDBDriver
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import (
     ConstraintViolationError,
@@ -17,7 +18,7 @@ from runic.ogm.exceptions import (
     RunicError,
 )
 from runic.ogm.query import collect
-from tests.falkordb_helpers import unique_constraint
+from tests.falkordb_helpers import index_keys, unique_constraint
 from tests.models import Admin, Article, Friendship, User
 
 
@@ -122,12 +123,14 @@ def test_created_then_deleted_sends_nothing(driver: Any) -> None:
 
 
 def test_created_then_changed_is_one_create(driver: Any) -> None:
+    index_keys(driver, User)
     with Session(driver) as session:
         alice = user("alice")
         session.add(alice)
         alice.city = "Rome"
         (query,) = commit_recorded(session, driver)
-        assert "CREATE" in query.cypher and "MATCH" not in query.cypher
+        _, _, write = query.cypher.partition("\nWITH count(*) AS _\n")
+        assert "CREATE" in write and "MATCH" not in write  # the guard alone reads
     assert Session(driver).get(User, "alice").city == "Rome"
 
 
@@ -229,20 +232,39 @@ def test_execute_returns_entities_and_edge_models(driver: Any) -> None:
 
 
 def test_large_flushes_are_chunked_inside_one_query(driver: Any) -> None:
+    index_keys(driver, User)
     with Session(driver) as session:
         session._core.chunk_size = 10
         session.add_all(user(f"u{i}") for i in range(25))
         (query,) = commit_recorded(session, driver)
     assert query.cypher.count("UNWIND") == 3
-    assert [len(rows) for rows in query.params.values()] == [10, 10, 5]
+    # the key guard checks the same keys in the same chunks before the creates
+    assert [len(rows) for rows in query.params.values()] == [10, 10, 5, 10, 10, 5]
     assert node_count(driver) == 25
 
 
 def test_ten_thousand_entities_are_one_query(driver: Any) -> None:
+    index_keys(driver, User)
     with Session(driver) as session:
         session.add_all(user(f"u{i}") for i in range(10_000))
         assert len(commit_recorded(session, driver)) == 1
     assert node_count(driver) == 10_000
+
+
+def test_the_first_creating_commit_indexes_the_key_once_per_driver(driver: Any) -> None:
+    with Session(driver) as session:
+        session.add(user("alice"))
+        listing, create, flush = commit_recorded(session, driver)
+    assert listing.cypher.startswith("CALL db.indexes()")
+    assert create.cypher == "CREATE INDEX FOR (e:`User`) ON (e.`id`)"
+    assert flush.cypher.startswith("OPTIONAL MATCH (n:`User`) WHERE n.`id` IN $b0")
+    with Session(driver) as session:  # another session on the same driver: only the flush
+        session.add(user("bob"))
+        (flush,) = commit_recorded(session, driver)
+    with Session(FalkorDBDriver(driver.graph)) as session:  # a new driver finds the index
+        session.add(user("carol"))
+        listing, flush = commit_recorded(session, session.driver)
+    assert node_count(driver) == 3
 
 
 def test_rollback_discards_pending_work(driver: Any) -> None:

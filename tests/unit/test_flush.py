@@ -9,6 +9,8 @@ import pytest
 
 from runic.ogm.driver.dialect import FALKORDB
 from runic.ogm.driver.records import GraphNode
+from runic.ogm.exceptions import ModelDefinitionError
+from runic.ogm.model.fields import Field
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.session.flush import compile_flush
@@ -105,5 +107,60 @@ def test_chunks_split_every_stage(chunk_size: int) -> None:
         unit.add(User(id=key, name=key, email=key))
     query = compile_flush(unit.plan(), FALKORDB, chunk_size=chunk_size)
     sizes = [len(rows) for rows in query.params.values()]
-    assert sum(sizes) == 3 and max(sizes) == chunk_size
-    assert query.cypher.count("UNWIND") == len(sizes)
+    # each created key is checked once (the guard) and written once, both chunked
+    assert sum(sizes) == 6 and max(sizes) == chunk_size
+    assert query.cypher.count("UNWIND") == query.cypher.count("OPTIONAL MATCH") == len(sizes) / 2
+
+
+def test_created_keys_are_checked_before_any_write() -> None:
+    unit = UnitOfWork(no_loading)
+    unit.add(User(id="dave", name="Dave", email="d@x"))
+    query = compile_flush(unit.plan(), FALKORDB)
+    guard, _, write = query.cypher.partition("\nWITH count(*) AS _\n")
+    assert guard.startswith("OPTIONAL MATCH (n:`User`) WHERE n.`id` IN $b0")
+    assert "1 / CASE WHEN conflicts = 0" in guard and write.startswith("UNWIND $b1 AS r CREATE")
+    assert query.params["b0"] == ["dave"]
+
+
+class Versioned(Node):
+    id: str
+    value: int = 0
+    version: int = Field(version=True)
+
+
+def test_versioned_updates_and_deletes_check_what_was_read() -> None:
+    unit = UnitOfWork(no_loading)
+    one = unit.merge(GraphNode(1, ("Versioned",), {"id": "one", "value": 1, "version": 4}))
+    two = unit.merge(GraphNode(2, ("Versioned",), {"id": "two", "value": 1, "version": 7}))
+    assert isinstance(one, Versioned) and one.version == 4
+    one.value = 2
+    unit.delete(two)
+    plan = unit.plan()
+    assert [(c.key, c.read) for c in plan.versions[Versioned]] == [("one", 4), ("two", 7)]
+    ((key, changes),) = plan.updates[Versioned]
+    assert (key, changes) == ("one", {"value": 2, "version": 5})
+    query = compile_flush(plan, FALKORDB)
+    # compare-and-set: the write matches only the version read, and fails unless all did
+    assert "WHERE n.`version` = r.changes.`version` - 1 SET n += r.changes" in query.cypher
+    assert "WHERE n.`version` = r.v DETACH DELETE n" in query.cypher
+    assert query.cypher.count("WHEN done = size($b") == 2
+    assert [(c.key, c.read) for c in plan.versioned_deletes[Versioned]] == [("two", 7)]
+    assert one.version == 4  # the new version is the entity's once the flush succeeded
+    unit.flushed()
+    assert one.version == 5 and not unit.plan()
+
+
+def test_a_version_field_is_a_required_int() -> None:
+    assert Versioned(id="x").version == 1
+    with pytest.raises(ModelDefinitionError, match="version field is declared `int`"):
+
+        class Bad(Node):
+            id: str
+            version: str = Field(version=True)
+
+    with pytest.raises(ModelDefinitionError, match="several version fields"):
+
+        class Twice(Node):
+            id: str
+            a: int = Field(version=True)
+            b: int = Field(version=True)

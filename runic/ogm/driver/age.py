@@ -33,6 +33,8 @@ _PATH = re.compile(r"\]::path")
 _QUOTE = "$runic_cypher$"
 #: How a flush joins its stages (see runic.ogm.session.flush.compile_flush).
 STAGE_JOIN = "\nWITH count(*) AS _\n"
+#: Serialises writers to one graph across connections and processes, until commit.
+_WRITE_LOCK = "SELECT pg_advisory_xact_lock(hashtext('runic-graph:' || %s))"
 
 
 def return_columns(cypher: str) -> list[str]:
@@ -208,6 +210,10 @@ class AGEDriver:
         stages = cypher.split(STAGE_JOIN)
         try:
             with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
+                if not read_only:
+                    # Writes to a graph run one at a time, as on FalkorDB: a flush's key
+                    # and version checks then see every write committed before it.
+                    cursor.execute(_WRITE_LOCK, (self.graph,), prepare=False)
                 for stage in stages:
                     names = return_columns(stage)
                     cursor.execute(self._sql(stage, len(names)), (payload,), prepare=False)

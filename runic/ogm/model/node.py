@@ -9,7 +9,7 @@ from typing import Any
 
 from runic.ogm.exceptions import ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
-from runic.ogm.model.entity import Entity, ModelInfo, read_members
+from runic.ogm.model.entity import Entity, ModelInfo, read_members, version_field
 from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import (
     RelationAttribute,
@@ -74,6 +74,7 @@ class Node(Entity):
             labels=labels,
             abstract=abstract,
             root=root,
+            version=version_field(cls, members.fields),
         )
         if not abstract:
             registry.register_node(cls)

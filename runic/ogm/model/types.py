@@ -2,20 +2,29 @@
 
 Each field gets a :class:`Converter` chosen from its annotation. ``validate`` runs on
 construction, assignment and when a value is used in a query expression, so a wrong
-type fails before any I/O. ``to_db`` and ``from_db`` are the only conversions between
-Python values and stored properties.
+type, or a value an engine would mangle (see :mod:`runic.ogm.values`), fails before any
+I/O. ``to_db`` and ``from_db`` are the only conversions between Python values and
+stored properties.
 """
 
 from __future__ import annotations
 
+import contextlib
 import enum
-import math
 import types
 import typing
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar, Literal
+
+from runic.ogm.values import (
+    UnstorableValue,
+    shown,
+    storable_float,
+    storable_int,
+    storable_str,
+)
 
 # How a stored value is written: most are plain properties, some need a database function.
 StorageKind = Literal["plain", "vector", "point"]
@@ -101,7 +110,10 @@ class StrConverter(Converter):
     def validate(self, value: Any) -> Any:
         if not isinstance(value, str):
             raise ConversionError("str", value)
-        return value
+        try:
+            return storable_str(value)
+        except UnstorableValue as refused:
+            raise ConversionError("str", value, str(refused)) from None
 
 
 class IntConverter(Converter):
@@ -110,16 +122,25 @@ class IntConverter(Converter):
     def validate(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int):
             raise ConversionError("int", value)
-        return value
+        try:
+            return storable_int(value)
+        except UnstorableValue as refused:
+            raise ConversionError("int", value, str(refused)) from None
 
 
 class FloatConverter(Converter):
+    """Floats are finite and rounded to :data:`~runic.ogm.values.FLOAT_DIGITS` significant
+    digits on assignment, so the value held is the value every backend reads back."""
+
     expected = "float"
 
     def validate(self, value: Any) -> Any:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise ConversionError("float", value)
-        return float(value)
+        try:
+            return storable_float(value)
+        except UnstorableValue as refused:
+            raise ConversionError("float", value, str(refused)) from None
 
 
 class BoolConverter(Converter):
@@ -157,7 +178,8 @@ class DateTimeConverter(Converter):
 
     Fixed width (always microseconds, always ``+00:00``) makes string order equal time
     order, so ``ORDER BY`` and range filters work on every backend. A naive datetime
-    is taken to be UTC, as FalkorDB's own ``localdatetime`` does.
+    is taken to be UTC, as FalkorDB's own ``localdatetime`` does. An aware datetime
+    whose UTC time falls outside years 1 to 9999 cannot be stored and is refused.
     """
 
     expected = "datetime"
@@ -167,10 +189,20 @@ class DateTimeConverter(Converter):
             raise ConversionError("datetime", value)
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ConversionError(
+                "datetime",
+                value,
+                f"{value.isoformat()} is outside years 1 to 9999 in UTC, and datetimes are "
+                "stored in UTC",
+            ) from None
 
     def to_db(self, value: Any) -> Any:
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
+        # isoformat, not strftime: strftime writes year 1 as "1", which breaks the width.
+        utc = value.astimezone(UTC).replace(tzinfo=None)
+        return utc.isoformat(timespec="microseconds") + "+00:00"
 
     def from_db(self, value: Any) -> Any:
         if isinstance(value, datetime):
@@ -179,10 +211,21 @@ class DateTimeConverter(Converter):
 
 
 class EnumConverter(Converter):
-    """Enums are stored by value; a member or its value is accepted."""
+    """Enums are stored by value; a member or its value is accepted.
+
+    Member values must be plain values an engine stores faithfully (checked when the
+    model is declared), since they are sent as they are.
+    """
 
     def __init__(self, enum_type: type[enum.Enum]) -> None:
         self.enum_type = enum_type
+        for member in enum_type:
+            try:
+                _check_enum_value(member.value)
+            except UnstorableValue as refused:
+                raise TypeError(
+                    f"{enum_type.__name__}.{member.name} cannot be stored: {refused}"
+                ) from None
 
     def describe(self) -> str:
         return self.enum_type.__name__
@@ -207,6 +250,27 @@ class EnumConverter(Converter):
         return self.enum_type(value)
 
 
+def _check_enum_value(value: Any) -> None:
+    """Enum values are sent as they are: each must be a str, int, float or bool that is
+    stored faithfully."""
+    if isinstance(value, bool):
+        return
+    if isinstance(value, int):
+        storable_int(value)
+    elif isinstance(value, float):
+        if storable_float(value) != value:
+            raise UnstorableValue(
+                f"its value {shown(value)} has more significant digits than a float keeps"
+            )
+    elif isinstance(value, str):
+        storable_str(value)
+    else:
+        raise UnstorableValue(
+            f"its value {shown(value)} is a {type(value).__name__}; enum values must be "
+            "str, int, float or bool"
+        )
+
+
 class ListConverter(Converter):
     mutable = True
 
@@ -223,12 +287,11 @@ class ListConverter(Converter):
         for position, item in enumerate(value):
             try:
                 result.append(self.item.validate(item))
-            except ConversionError:
-                raise ConversionError(
-                    self.describe(),
-                    item,
-                    f"item {position}: expected {self.item.describe()}, got {type(item).__name__}",
-                ) from None
+            except ConversionError as error:
+                reason = (
+                    error.detail or f"expected {self.item.describe()}, got {type(item).__name__}"
+                )
+                raise ConversionError(self.describe(), item, f"item {position}: {reason}") from None
         return result
 
     def to_db(self, value: Any) -> Any:
@@ -263,15 +326,15 @@ class VectorConverter(Converter):
             )
         result = []
         for item in value:
-            if (
-                isinstance(item, bool)
-                or not isinstance(item, int | float)
-                or not math.isfinite(item)
-            ):
+            number = None
+            if not isinstance(item, bool) and isinstance(item, int | float):
+                with contextlib.suppress(UnstorableValue):
+                    number = storable_float(item, None)
+            if number is None:
                 raise ConversionError(
-                    self.describe(), item, f"expected finite floats, got {item!r}"
+                    self.describe(), item, f"expected finite floats, got {shown(item)}"
                 )
-            result.append(float(item))
+            result.append(number)
         return result
 
     def from_db(self, value: Any) -> Any:

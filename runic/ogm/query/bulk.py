@@ -15,6 +15,7 @@ from runic.ogm.identifiers import quote
 from runic.ogm.query.compiler import CompiledQuery, _SelectCompiler, special_fields, stored_value
 from runic.ogm.query.expressions import ArithmeticOperators, Expression
 from runic.ogm.query.statement import Select, select
+from runic.ogm.values import UnstorableValue, storable_float, storable_int
 
 if TYPE_CHECKING:
     from runic.ogm.driver.dialect import Dialect
@@ -43,15 +44,29 @@ class Arithmetic(ArithmeticOperators):
 
 
 def arithmetic(left: Any, op: ArithmeticOp, right: Any) -> Arithmetic:
-    """Checked construction: numbers and numeric fields only."""
+    """Checked construction: numbers and numeric fields only, numbers that an engine
+    computes with faithfully (int64, finite floats)."""
+    sides = []
     for side in (left, right):
         if isinstance(side, Arithmetic):
+            sides.append(side)
             continue
         if isinstance(side, bool) or not (isinstance(side, int | float) or _numeric(side)):
             raise StatementError(
                 f"arithmetic takes int or float fields and numbers, got {side!r} {op} ..."
             )
-    return Arithmetic(left, op, right)
+        try:
+            if isinstance(side, int):
+                side = storable_int(side)
+            elif isinstance(side, float):
+                side = storable_float(side, None)  # an operand, not a stored value
+        except UnstorableValue as refused:
+            raise StatementError(
+                f"arithmetic ({op}) takes numbers a graph database computes with faithfully: "
+                f"{refused}"
+            ) from None
+        sides.append(side)
+    return Arithmetic(sides[0], op, sides[1])
 
 
 def _numeric(value: Any) -> bool:
@@ -73,6 +88,23 @@ class Update[T]:
     @property
     def model(self) -> type[Node]:
         return self.source.root
+
+    @property
+    def bumps_version(self) -> str | None:
+        """The version field this update increments: every bulk update of a versioned
+        model does (unless it sets the version itself), so sessions holding an older
+        read fail their version check instead of overwriting the change."""
+        version = self.model.__runic__.version
+        if version is None or any(name == version for name, _ in self.assignments):
+            return None
+        return version
+
+    @property
+    def written(self) -> list[str]:
+        """The fields the update writes, in the order the query returns them."""
+        names = [name for name, _ in self.assignments]
+        version = self.bumps_version
+        return [*names, version] if version is not None else names
 
     def where(self, *conditions: Expression) -> Update[T]:
         return replace(self, source=self.source.where(*conditions))
@@ -165,7 +197,11 @@ def compile_bulk(
             if name in special and value is not None:
                 expression = stored_value(dialect, special[name], parameter)
         sets.append(f"n.{quote(name)} = {expression}")
-    returned = ", ".join(f"n.{quote(name)}" for name, _ in statement.assignments)
+    version = statement.bumps_version
+    if version is not None:
+        first = compiler.parameter(model.__runic__.fields[version].default_value())
+        sets.append(f"n.{quote(version)} = coalesce(n.{quote(version)}, {first} - 1) + 1")
+    returned = ", ".join(f"n.{quote(name)}" for name in statement.written)
     lines.append("SET " + ", ".join(sets))
     lines.append(f"RETURN n.{key}, {returned}" if returning else "RETURN count(*)")
     return CompiledQuery("\n".join(lines), compiler.params, read_only=False)

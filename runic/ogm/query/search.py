@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from runic.ogm.exceptions import StatementError
 from runic.ogm.query.statement import Select, select
+from runic.ogm.values import UnstorableValue, storable_str
 
 if TYPE_CHECKING:  # the model package imports this one: its names are bound at call time
     from runic.ogm.model.fields import FieldAttribute
@@ -63,6 +64,10 @@ def fulltext_search[T: Node](model: type[T], text: str) -> Select[T]:
         )
     if not isinstance(text, str) or not text.strip():
         raise StatementError(f"fulltext_search(): text must be a non-empty str, got {text!r}")
+    try:
+        text = storable_str(text)
+    except UnstorableValue as refused:
+        raise StatementError(f"fulltext_search(): text {refused}") from None
     source = SearchSource("fulltext", index_label(model, fields[0]), text=text)
     return replace(select(model), search=source)
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine
 from types import TracebackType
@@ -11,7 +10,9 @@ from typing import Any, Concatenate, NoReturn, Self
 from runic.ogm.driver.base import AsyncGraphDriver
 from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore, Steps, refuse_lazy_load
+from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
+from runic.ogm.session.ownership import TaskGuard
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
 STREAM_PAGE = 1_000
@@ -23,6 +24,10 @@ class AsyncSession(SessionMethods):
     Staging (``add``, ``add_all``, ``delete``, ``expunge``) is synchronous; everything
     that may reach the database is a coroutine. Relations are never loaded lazily:
     load them with ``fetch=`` (see :class:`~runic.ogm.exceptions.LazyLoadError`).
+
+    One task's operation runs at a time: another task's query, flush, ``rollback`` or
+    ``close`` meanwhile raises ``SessionInUseError``. Staging from another task
+    meanwhile is kept for the next flush.
     """
 
     def __init__(self, driver: AsyncGraphDriver, *, autoflush: bool = True) -> None:
@@ -32,22 +37,15 @@ class AsyncSession(SessionMethods):
                 "use Session for a sync driver, or AsyncFalkorDBDriver(graph)"
             )
         self.driver = driver
-        self._core = SessionCore(driver.dialect, refuse_lazy_load, autoflush)
-        self._task: asyncio.Task[Any] | None = None
+        self._core = SessionCore(driver.dialect, refuse_lazy_load, autoflush, indexed_keys(driver))
+        self._guard: TaskGuard = TaskGuard(self._core.unit)
 
     async def _run[T](self, operation: Operation[T]) -> T:
         """Drive an operation, refusing a second task while one is in flight."""
-        task = asyncio.current_task()
-        if self._task is not None and self._task is not task:
-            operation.close()
-            raise RuntimeError(
-                "this AsyncSession is already in use by another task; an AsyncSession "
-                "belongs to one task at a time: open one session per task"
-            )
-        self._task = task
-        execute = self.driver.execute
-        steps = Steps(operation)
+        self._guard.claim(operation)
         try:
+            execute = self.driver.execute
+            steps = Steps(operation)
             for query in steps:
                 try:
                     steps.outcome = await execute(
@@ -57,7 +55,7 @@ class AsyncSession(SessionMethods):
                     steps.outcome = error
             return steps.value
         finally:
-            self._task = None
+            self._guard.release()
 
     @staticmethod
     def _method[**P, T](

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
 from runic.ogm.session.async_session import AsyncSession
+from runic.ogm.session.retry import (
+    DEFAULT_BACKOFF,
+    RETRYABLE,
+    Backoff,
+    async_run_in_transaction,
+    run_in_transaction,
+)
 from runic.ogm.session.session import Session
 
 #: Queries in flight per manager, and so connections opened at most.
@@ -35,6 +43,22 @@ class AsyncConnectionManager:
             raise RuntimeError("session() on a closed AsyncConnectionManager")
         return AsyncSession(self.driver, autoflush=autoflush)
 
+    async def run_in_transaction[T](
+        self,
+        work: Callable[[AsyncSession], Awaitable[T]],
+        *,
+        retries: int = 5,
+        retry_on: tuple[type[BaseException], ...] = RETRYABLE,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> T:
+        """``await work(session)`` in a fresh session, committed; when it loses a race
+        (:class:`~runic.ogm.exceptions.StaleDataError`), wait a little and run it again,
+        at most ``retries`` more times. The last error is raised if every attempt fails.
+        """
+        return await async_run_in_transaction(
+            self.session, work, retries=retries, retry_on=retry_on, backoff=backoff
+        )
+
     async def close(self) -> None:
         self.closed = True
         await self.driver.close()
@@ -51,6 +75,20 @@ class ConnectionManager:
         if self.closed:
             raise RuntimeError("session() on a closed ConnectionManager")
         return Session(self.driver, autoflush=autoflush)
+
+    def run_in_transaction[T](
+        self,
+        work: Callable[[Session], T],
+        *,
+        retries: int = 5,
+        retry_on: tuple[type[BaseException], ...] = RETRYABLE,
+        backoff: Backoff = DEFAULT_BACKOFF,
+    ) -> T:
+        """``work(session)`` in a fresh session, committed, run again when it loses a race;
+        see :meth:`AsyncConnectionManager.run_in_transaction`."""
+        return run_in_transaction(
+            self.session, work, retries=retries, retry_on=retry_on, backoff=backoff
+        )
 
     def close(self) -> None:
         self.closed = True

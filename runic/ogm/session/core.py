@@ -8,7 +8,7 @@ through ``send()`` (or the driver's error through ``throw()``) and returns its a
 
 from __future__ import annotations
 
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NoReturn
 
@@ -17,6 +17,7 @@ from runic.ogm.driver.dialect import Dialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
     ConstraintViolationError,
+    DriverError,
     EntityNotFoundError,
     LazyLoadError,
     MultipleResultsError,
@@ -43,13 +44,16 @@ from runic.ogm.query.compiler import (
 from runic.ogm.query.expressions import Comparison
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import FetchPath, Select, bind_field, resolve_fetch_path, select
+from runic.ogm.session.conflicts import explain_conflict
 from runic.ogm.session.decoding import build_edge, decode_rows
 from runic.ogm.session.flush import (
     CHUNK_SIZE,
+    FlushPlan,
     compile_flush,
     compile_get_or_create,
     root_model,
 )
+from runic.ogm.session.unique_values import checks_values, refuse_unsafe
 from runic.ogm.session.unit_of_work import (
     RelationLoader,
     UnitOfWork,
@@ -97,11 +101,19 @@ class Steps[T]:
 class SessionCore:
     """The unit of work plus the queries that read into it and flush it."""
 
-    def __init__(self, dialect: Dialect, relation_loader: RelationLoader, autoflush: bool) -> None:
+    def __init__(
+        self,
+        dialect: Dialect,
+        relation_loader: RelationLoader,
+        autoflush: bool,
+        indexed_keys: set[type[Node]] | None = None,
+    ) -> None:
         self.dialect = dialect
         self.autoflush = autoflush
         self.chunk_size = CHUNK_SIZE
         self.unit = UnitOfWork(relation_loader)
+        #: Root models whose key index is known to exist (shared by a driver's sessions).
+        self.indexed_keys = set() if indexed_keys is None else indexed_keys
 
     # -- writing -----------------------------------------------------------------
 
@@ -109,15 +121,47 @@ class SessionCore:
         """Send all pending work as one atomic query; on failure nothing changes here."""
         with allocation_burst(len(self.unit.identity)):
             plan = self.unit.plan()
+            if checks_values(self.dialect):
+                self._refuse_unsafe_values(plan)
             query = compile_flush(plan, self.dialect, chunk_size=self.chunk_size) if plan else None
         if query is None:
             return
+        if plan.new_keys:
+            yield from self._index_keys(plan.new_keys)
         try:
             yield query
         except ConstraintViolationError as error:
+            if plan.guarded:
+                conflict = yield from explain_conflict(plan, self.dialect, self.unit.identity)
+                if conflict is not None:
+                    raise conflict from error
             explained = yield from self._explain_violation(error)
             raise explained from error
+        except DriverError as error:
+            if not plan.guarded:
+                raise
+            conflict = yield from explain_conflict(plan, self.dialect, self.unit.identity)
+            if conflict is None:
+                raise
+            raise conflict from error
         self.unit.flushed()
+
+    def _refuse_unsafe_values(self, plan: FlushPlan) -> None:
+        for model, rows in (*plan.creates.items(), *plan.upserts.items()):
+            refuse_unsafe(model, rows, self.dialect)
+        for model, changes in plan.updates.items():
+            refuse_unsafe(model, (changed for _, changed in changes), self.dialect)
+
+    def _index_keys(self, models: Iterable[type[Node]]) -> Operation[None]:
+        """Make sure the keys a flush checks are indexed (once per driver and model)."""
+        missing = [model for model in models if model not in self.indexed_keys]
+        if not missing:
+            return
+        from runic.ogm.schema.keys import ensure_key_index  # the schema package uses this one
+
+        for model in missing:
+            yield from ensure_key_index(self.dialect, model)
+            self.indexed_keys.add(model)
 
     def rollback(self) -> None:
         """Discard work not flushed yet; flushed work is stored (FalkorDB has no transaction)."""
@@ -237,8 +281,10 @@ class SessionCore:
                 "has no atomic OPTIONAL MATCH + MERGE ... ON CREATE SET"
             )
         params = {name: fields[name].to_param(value) for name, value in lookup.items()}
+        row = to_storage(candidate)
+        refuse_unsafe(model, [row], self.dialect)
         yield from self._prepare()
-        query = compile_get_or_create(model, params, to_storage(candidate), self.dialect)
+        query = compile_get_or_create(model, params, row, self.dialect)
         result = yield query
         node, created = result.rows[0]
         return self.unit.merge(node), bool(created)
@@ -399,8 +445,11 @@ class SessionCore:
                 f"execute() takes Cypher text or an update()/delete() statement, "
                 f"got {type(cypher).__name__}"
             )
+        from runic.ogm.query.parameters import plain_parameters
+
+        checked = plain_parameters(params, self.dialect)  # refuses before the autoflush
         yield from self._prepare()
-        result = yield CompiledQuery(cypher, dict(params or {}), read_only=False)
+        result = yield CompiledQuery(cypher, checked, read_only=False)
         return [
             {name: self._decode_raw(value) for name, value in zip(result.columns, row, strict=True)}
             for row in result.rows
@@ -409,6 +458,8 @@ class SessionCore:
     def _bulk(self, statement: BulkStatement) -> Operation[Any]:
         model = statement.model
         compile_bulk(statement, self.dialect)  # refuses a bad statement before the flush
+        if isinstance(statement, Update):
+            refuse_unsafe(model, [dict(statement.assignments)], self.dialect)
         yield from self._prepare()
         # Held entities must follow the change: then each changed node is returned.
         held = any(isinstance(entity, model) for entity in self.unit.identity.values())
@@ -418,8 +469,7 @@ class SessionCore:
         if isinstance(statement, Delete):
             self.unit.bulk_deleted(model, [row[0] for row in result.rows])
         else:
-            names = [name for name, _ in statement.assignments]
-            self.unit.bulk_updated(model, names, result.rows)
+            self.unit.bulk_updated(model, statement.written, result.rows)
         return len(result.rows)
 
     def _decode_raw(self, value: Any) -> Any:

@@ -45,6 +45,14 @@ class EdgeShape:
     fresh: bool = False
 
 
+class VersionCheck(NamedTuple):
+    """An entity the flush writes only if the graph still holds the version it read."""
+
+    key: Any
+    read: int
+    entity: Node
+
+
 class EdgeRow(NamedTuple):
     start_key: Any
     end_key: Any
@@ -64,6 +72,17 @@ class FlushPlan:
     merges: dict[EdgeShape, list[EdgeRow]] = field(default_factory=dict)
     unlinks: dict[EdgeShape, list[EdgeRow]] = field(default_factory=dict)
     deletes: dict[type[Node], list[Any]] = field(default_factory=dict)
+    #: Keys of created nodes per root model: the flush fails if any is stored already.
+    new_keys: dict[type[Node], list[Any]] = field(default_factory=dict)
+    #: Versioned entities updated or deleted: the flush fails if any version moved on.
+    versions: dict[type[Node], list[VersionCheck]] = field(default_factory=dict)
+    #: Deletes of versioned entities, each done only if the version is still the one read.
+    versioned_deletes: dict[type[Node], list[VersionCheck]] = field(default_factory=dict)
+
+    @property
+    def guarded(self) -> bool:
+        """Whether the flush checks keys or versions (and so may abort on a conflict)."""
+        return bool(self.new_keys or self.versions)
 
     def __bool__(self) -> bool:
         return any(
@@ -75,6 +94,7 @@ class FlushPlan:
                 self.merges,
                 self.unlinks,
                 self.deletes,
+                self.versioned_deletes,
             )
         )
 
@@ -110,6 +130,7 @@ class _Stages:
         self.chunk_size = chunk_size
         self.lines: list[str] = []
         self.params: dict[str, Any] = {}
+        self.ends_with_check = False
 
     def special(self, model: type[Entity]) -> dict[str, str]:
         """Fields stored through a constructor (vectors, points), set one by one.
@@ -122,10 +143,12 @@ class _Stages:
     def parameter(self) -> str:
         return f"b{len(self.params)}"
 
-    def add(self, template: str, payload: list[Any]) -> None:
+    def add(self, template: str, payload: list[Any], *, checked: bool = False) -> None:
         name = self.parameter()
         self.params[name] = payload
         self.lines.append(template.replace("$rows", "$" + name))
+        #: The last stage is a checked one (see ``_checked``), which ends with WITH.
+        self.ends_with_check = checked
 
     def create(
         self, model: type[Node], rows: list[dict[str, Any]], *, upsert: bool = False
@@ -203,10 +226,51 @@ class _Stages:
         return ", ".join(sets)
 
 
+#: Fails the query (and so the whole flush) unless ``ok`` holds: division by zero is a
+#: runtime error on every backend, and a runtime error undoes the query.
+def _abort_unless(ok: str) -> str:
+    return f"WHERE 1 / CASE WHEN {ok} THEN 1 ELSE 0 END = 1"
+
+
+def _checked(stage: str, dialect: Dialect, counted: str = "n") -> str:
+    """``stage`` (an UNWIND over ``$rows``) failing unless it matched every row.
+
+    The version check sits in the MATCH of the write itself, a compare-and-set: a check
+    in a separate read could pass on a version that a concurrent transaction then moves
+    on before this one writes (seen on ArcadeDB).
+    """
+    checked = f"{stage} WITH count({counted}) AS done {_abort_unless('done = size($rows)')}"
+    return checked + _CHECKED_END if dialect.separate_stages else checked
+
+
+#: Ends a checked stage that ends a query (a query cannot end with WITH).
+_CHECKED_END = " RETURN done"
+
+
+def key_guards(plan: FlushPlan, dialect: Dialect, chunk_size: int) -> list[tuple[str, list[Any]]]:
+    """Checks run before any write of the flush: no key it creates is stored yet.
+
+    Where each stage is a statement of its own (AGE), a guard returns its count, so the
+    database must evaluate it (a later join with nothing to match could skip it).
+    """
+    end = " RETURN conflicts" if dialect.separate_stages else ""
+    guards: list[tuple[str, list[Any]]] = []
+    for model, keys in plan.new_keys.items():
+        key = quote(model.__runic__.key_field.name)
+        template = (
+            f"OPTIONAL MATCH (n{labels_pattern(model)}) WHERE n.{key} IN $rows "
+            f"WITH count(n) AS conflicts {_abort_unless('conflicts = 0')}{end}"
+        )
+        guards += [(template, list(chunk)) for chunk in _chunks(keys, chunk_size)]
+    return guards
+
+
 def compile_flush(
     plan: FlushPlan, dialect: Dialect, *, chunk_size: int = CHUNK_SIZE
 ) -> CompiledQuery:
     stages = _Stages(dialect, chunk_size)
+    for template, payload in key_guards(plan, dialect, chunk_size):
+        stages.add(template, payload)
 
     for model, rows in plan.creates.items():
         template, payload = stages.create(model, rows)
@@ -225,11 +289,21 @@ def compile_flush(
             item: dict[str, Any] = {"key": key}
             specials = stages.property_sets(model, changed, item)
             groups.setdefault((specials, stages.shape(specials, item)), []).append(item)
+        version = model.__runic__.version
         for (specials, shape), payload in groups.items():
             match = f"MATCH {_node_by_key('n', model, 'r.key')}"
             sets = stages.set_clause("n", model, specials, shape)
+            stage = f"UNWIND $rows AS r {match} SET {sets}"
+            if version is not None:
+                # Every row of a versioned model carries its new version, one above the
+                # version this session read.
+                was = f"r.changes.{quote(version)} - 1"
+                stage = _checked(
+                    f"UNWIND $rows AS r {match} WHERE n.{quote(version)} = {was} SET {sets}",
+                    dialect,
+                )
             for chunk in _chunks(payload, chunk_size):
-                stages.add(f"UNWIND $rows AS r {match} SET {sets}", list(chunk))
+                stages.add(stage, list(chunk), checked=version is not None)
 
     for relation, keys in plan.clears.items():
         edge = arrow(relation.direction, f"[e:{quote(relation.type)}]")
@@ -275,7 +349,22 @@ def compile_flush(
         for chunk in _chunks(keys, chunk_size):
             stages.add(f"UNWIND $rows AS r {match} DETACH DELETE n", list(chunk))
 
+    for model, checks in plan.versioned_deletes.items():
+        version = quote(model.__runic__.version or "")
+        match = f"MATCH {_node_by_key('n', model, 'r.k')} WHERE n.{version} = r.v"
+        stage = _checked(f"UNWIND $rows AS r {match} DETACH DELETE n", dialect, "*")
+        rows = [{"k": check.key, "v": check.read} for check in checks]
+        for chunk in _chunks(rows, chunk_size):
+            stages.add(stage, list(chunk), checked=True)
+
+    if stages.ends_with_check and not dialect.separate_stages:
+        stages.lines[-1] += _CHECKED_END
     return CompiledQuery("\nWITH count(*) AS _\n".join(stages.lines), stages.params, False)
+
+
+#: The property get_or_create's ON CREATE sets and the same query removes; never stored.
+#: Field names cannot start with ``_``, so no model declares it.
+CREATED_MARKER = "_runic_created"
 
 
 def compile_get_or_create(
@@ -283,8 +372,10 @@ def compile_get_or_create(
 ) -> CompiledQuery:
     """One atomic query: the node matching ``lookup``, created from ``row`` when none does.
 
-    FalkorDB runs writes to a graph one at a time, so concurrent calls for the same lookup
-    create one node; ``created`` says whether this call made it.
+    ``created`` comes from MERGE's own ON CREATE, which marks the node it makes and the
+    same query removes the mark. A separate ``OPTIONAL MATCH`` before the MERGE is not
+    enough: concurrent queries read the graph before any of them commits, so several
+    callers saw no node while only one MERGE created it.
     """
     labels = labels_pattern(model)
     params: dict[str, Any] = {}
@@ -299,9 +390,10 @@ def compile_get_or_create(
     for position, (name, storage) in enumerate(special.items()):
         params[f"s{position}"] = row.get(name)
         sets.append(f"n.{quote(name)} = {stored_value(dialect, storage, f'$s{position}')}")
+    marker = f"n.{quote(CREATED_MARKER)}"
     cypher = (
-        f"OPTIONAL MATCH (found{labels} {pattern}) WITH found LIMIT 1 "
-        f"MERGE (n{labels} {pattern}) ON CREATE SET {', '.join(sets)} "
-        "RETURN n, found IS NULL AS created LIMIT 1"
+        f"MERGE (n{labels} {pattern}) ON CREATE SET {', '.join(sets)}, {marker} = true "
+        f"WITH n, {marker} IS NOT NULL AS created SET {marker} = NULL "
+        "RETURN n, created LIMIT 1"
     )
     return CompiledQuery(cypher, params, read_only=False)

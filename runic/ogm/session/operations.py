@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Callable, Coroutine
-from functools import update_wrapper
+from functools import update_wrapper, wraps
 from types import MethodType
 from typing import TYPE_CHECKING, Any, ClassVar, Concatenate, Self, overload
 
@@ -86,13 +86,28 @@ class staged[**P, T](_SessionMethod[P, T]):
         super().__init__(core_function)
 
 
+def _whole[**P](
+    function: Callable[Concatenate[SessionCore, P], None],
+) -> Callable[Concatenate[SessionCore, P], Operation[None]]:
+    """A call that sends nothing but settles the whole session (``rollback``, ``close``),
+    run as an operation: while another task's flush is in flight it is refused like a
+    query, rather than discarding or detaching what that flush is writing."""
+
+    @wraps(function)
+    def run(core: SessionCore, /, *args: P.args, **kwargs: P.kwargs) -> Operation[None]:
+        function(core, *args, **kwargs)
+        yield from ()
+
+    return run
+
+
 class SessionMethods(StagingMethods):
     """Everything a session can do: staging (no I/O) plus these operations."""
 
     flush = operation(SessionCore.flush)
     commit = operation(SessionCore.flush)
-    rollback = staged(SessionCore.rollback)
-    close = staged(SessionCore.close)
+    rollback = operation(_whole(SessionCore.rollback))
+    close = operation(_whole(SessionCore.close))
     relate = staged(SessionCore.relate)
     unrelate = staged(SessionCore.unrelate)
     get = operation(SessionCore.get)

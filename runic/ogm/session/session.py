@@ -11,7 +11,9 @@ from runic.ogm.driver.base import GraphDriver
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.session.core import Operation, SessionCore, Steps
+from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
+from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
 
 
 class Session(SessionMethods):
@@ -19,6 +21,9 @@ class Session(SessionMethods):
 
     Queries flush pending changes first, so they see what the session holds. An
     unloaded relation loads on first access with one query.
+
+    A Session belongs to one thread at a time: a call from a second thread while
+    another is inside the session raises ``SessionInUseError`` and changes nothing.
     """
 
     def __init__(self, driver: GraphDriver, *, autoflush: bool = True) -> None:
@@ -28,18 +33,31 @@ class Session(SessionMethods):
                 "use AsyncSession for an async driver"
             )
         self.driver = driver
-        self._core = SessionCore(driver.dialect, self._load_relation, autoflush)
+        self._core = SessionCore(
+            driver.dialect, self._load_relation, autoflush, indexed_keys(driver)
+        )
+        self._guard: ThreadGuard = ThreadGuard()
 
     def _run[T](self, operation: Operation[T]) -> T:
-        """Drive an operation: send each query it yields, hand back the result or error."""
-        execute = self.driver.execute
-        steps = Steps(operation)
-        for query in steps:
-            try:
-                steps.outcome = execute(query.cypher, query.params, read_only=query.read_only)
-            except Exception as error:
-                steps.outcome = error
-        return steps.value
+        """Drive an operation: send each query it yields, hand back the result or error.
+
+        Refuses a second thread while one is inside the session (a non-blocking acquire).
+        """
+        lock = self._guard.lock
+        if not lock.acquire(False):
+            operation.close()
+            raise SessionInUseError(THREAD_IN_USE)
+        try:
+            execute = self.driver.execute
+            steps = Steps(operation)
+            for query in steps:
+                try:
+                    steps.outcome = execute(query.cypher, query.params, read_only=query.read_only)
+                except Exception as error:
+                    steps.outcome = error
+            return steps.value
+        finally:
+            lock.release()
 
     @staticmethod
     def _method[**P, T](
@@ -55,7 +73,8 @@ class Session(SessionMethods):
         function: Callable[Concatenate[SessionCore, P], T],
     ) -> Callable[Concatenate[Session, P], T]:
         def method(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> T:
-            return function(session._core, *args, **kwargs)
+            with session._guard:
+                return function(session._core, *args, **kwargs)
 
         return method
 

