@@ -19,6 +19,8 @@ class Account(Node):
     id: str = Field(primary_key=True)
     balance: int = 0
     version: int = Field(version=True)  # checked and incremented by every flush
+
+
 # [/model]
 
 

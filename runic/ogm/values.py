@@ -22,6 +22,8 @@ INT64_MAX: Final = 2**63 - 1
 FLOAT_DIGITS: Final = 15
 
 _short = reprlib.Repr(maxstring=60, maxother=60)
+#: Floats below this in magnitude stay finite when rounded (NaN fails the comparison).
+_LARGE: Final = 1e308
 
 
 class UnstorableValue(ValueError):
@@ -38,6 +40,8 @@ def shown(value: Any) -> str:
 
 def storable_int(value: int) -> int:
     """``value`` as a plain int, or :class:`UnstorableValue` when outside int64."""
+    if type(value) is int and INT64_MIN <= value <= INT64_MAX:
+        return value  # the common case, without the checks below
     if not INT64_MIN <= value <= INT64_MAX:
         raise UnstorableValue(
             f"{shown(value)} is outside the 64-bit integer range graph databases store "
@@ -52,6 +56,8 @@ def storable_float(value: float | int, digits: int | None = FLOAT_DIGITS) -> flo
     Rounding is idempotent and makes the stored float the one a 15-digit backend reads
     back, so equality filters on loaded values find what was stored.
     """
+    if type(value) is float and digits == FLOAT_DIGITS and -_LARGE < value < _LARGE:
+        return float(f"{value:.15g}")  # the common case: finite, and rounding cannot overflow
     try:
         number = float(int.__int__(value)) if isinstance(value, int) else float.__float__(value)
     except OverflowError:
@@ -74,6 +80,8 @@ def storable_float(value: float | int, digits: int | None = FLOAT_DIGITS) -> flo
 
 def storable_str(value: str) -> str:
     """``value`` as a plain str, or :class:`UnstorableValue` for NUL or a lone surrogate."""
+    if type(value) is str and value.isascii() and "\x00" not in value:
+        return value  # the common case, without the checks below
     text = str.__str__(value)  # a plain str: a subclass could override its escaping
     if "\x00" in text:
         raise UnstorableValue(

@@ -39,9 +39,7 @@ def checks_values(dialect: Dialect) -> bool:
     return type(dialect).unsafe_unique_value is not Dialect.unsafe_unique_value
 
 
-def refuse_unsafe(
-    model: type[Node], rows: Iterable[Mapping[str, Any]], dialect: Dialect
-) -> None:
+def refuse_unsafe(model: type[Node], rows: Iterable[Mapping[str, Any]], dialect: Dialect) -> None:
     """Raise for the first row that would write an unsafe value to a unique field."""
     if not checks_values(dialect):
         return
