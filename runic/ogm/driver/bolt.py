@@ -1,34 +1,36 @@
 """The Bolt driver, over the ``neo4j`` package, for Neo4j 5, Memgraph and ArcadeDB.
 
-Install with ``pip install runic[neo4j]``. Each query runs in its own transaction: a
-flush is one query, so it commits or rolls back whole, and two sessions never share a
-transaction.
+Install with ``pip install runic[neo4j]``. Each query runs in an explicit transaction of
+its own (BEGIN, RUN, COMMIT): a flush is one query, so it commits or rolls back whole, and
+two sessions never share a transaction.
 
-A transaction the server refused as transient (a deadlock, a concurrent change to the
-same record) is run again, for at most ``retry_time`` seconds; so is one whose connection
-was lost before the commit was sent. A commit whose outcome is unknown (the connection
-lost after the COMMIT went out) raises at once and is never run again, so no write is
-applied twice.
+A query the server refused as transient (a deadlock, a concurrent change to the same
+record) runs again, for at most ``retry_time`` seconds; so does one whose connection was
+lost before a commit was sent. A query whose COMMIT went out without an answer raises
+(``neo4j``'s ``IncompleteCommit``) and never runs again, so no write is applied twice.
 
-This driver runs the transaction itself rather than through ``Driver.execute_query``
-or ``Session.execute_write``: when a query fails inside one of those (a constraint, a
-guard's division by zero), the ``neo4j`` client (6.4) hands the connection back to its
-pool and then, while rolling back, checks that same connection for end-of-file, reading
-from a socket another thread may already be using. That steals or races bytes of the
-other thread's answer: it waits forever for them, or fails on a desynchronised stream
-("Expected structure, found marker 70"). Here, a transaction that failed on the server is
-never touched again; the client has already reset its connection and rolled it back.
+The driver runs transactions itself rather than through ``Driver.execute_query`` or
+``Session.execute_write``: when a query fails inside one of those (a broken constraint,
+a version guard's division by zero), the ``neo4j`` client (6.4) first resets the
+connection and hands it back to its pool, then, rolling back, checks that connection for
+end of file: a non-blocking one-byte read on a socket another thread may be using by
+then. That thread loses a byte of its answer, or its socket timeout is changed under
+it, and waits forever or fails on a desynchronised stream ("Expected structure, found
+marker 70", the byte after a stolen structure marker). Here a transaction the server
+failed is not touched again: the client has reset the connection, which rolls it back.
 
-ArcadeDB runs transactions at ``READ_COMMITTED`` unless told otherwise, and then a
-``MATCH ... WHERE n.version = $read SET ...`` whose record is committed by another
-transaction between the match and the write is applied on top of that commit (both
-report success, one update is lost). ``REPEATABLE_READ`` refuses it (a transient
-"Slot rebase not possible" error, retried, after which the version check fails). The
-isolation is a database setting that Bolt cannot choose; an embedded server sets it with
-``database.setTransactionIsolationLevel`` (see ``tests/servers/arcadedb_server.py``).
-So that one process stays exact on a server left at ``READ_COMMITTED``, a BoltDriver
-for ArcadeDB sends its writes one at a time (``serialize_writes``); reads still run
-concurrently. Writers in other processes are only safe with ``REPEATABLE_READ``.
+ArcadeDB runs transactions at ``READ_COMMITTED`` unless told otherwise. There, a
+``MATCH ... WHERE n.version = $read SET ...`` whose record another transaction commits
+between the match and the write is applied over that commit: both succeed, one update
+is lost (in a two-node flush, one node's change is lost while the other's stays: the
+"half a transfer" seen under load). At ``REPEATABLE_READ`` the match pins the record and
+the commit is refused as transient ("Slot rebase not possible"), nothing of it written;
+run again, it fails its version check. Bolt cannot choose the isolation and no server
+setting does; it is set on the open database by Java (``setTransactionIsolationLevel``),
+as ``tests/servers/arcadedb_server.py`` does for an embedded server. So that one process
+stays exact on a database left at ``READ_COMMITTED``, a BoltDriver for ArcadeDB sends its
+writes one at a time (``serialize_writes``; reads still run concurrently). Writes from
+other processes are exact only at ``REPEATABLE_READ``.
 """
 
 from __future__ import annotations
@@ -147,9 +149,9 @@ class BoltDriver:
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
-        serial = self._write_lock if not read_only and self._write_lock else nullcontext()
+        lock = None if read_only else self._write_lock
         try:
-            with serial:
+            with lock if lock is not None else nullcontext():
                 keys, rows = self._retrying(cypher, dict(params or {}), read_only)
         except neo4j.exceptions.ConstraintError as error:
             raise ConstraintViolationError(
@@ -191,10 +193,12 @@ class BoltDriver:
     ) -> tuple[list[str], list[list[Any]]]:
         """One attempt, in an explicit transaction of its own session.
 
-        A failure the server reports has already made the session reset the connection
-        and return it to the pool; the transaction object is then left alone (no
-        rollback or close, which would read from that pooled connection) and closing the
-        session finds nothing left to do.
+        Explicit for reads too: on ArcadeDB (26.10), after a commit refused as transient,
+        auto-commit reads on that connection keep returning what they read first, until
+        an explicit transaction runs on it. When the server reports a failure, the session
+        has already reset the connection and given it back to the pool: the transaction
+        is then left alone (a rollback or close would read from that pooled connection)
+        and closing the session finds nothing left to do.
         """
         mode = neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS
         with self.driver.session(
