@@ -218,6 +218,7 @@ def main() -> None:
     print("inside a running loop:", asyncio.run(notebook_cell(driver)))
     asyncio.run(driver.close())
     graph.delete()
+    database.close()
 
 
 if __name__ == "__main__":

@@ -32,7 +32,7 @@ class Backoff:
     """Waits between attempts: up to ``first`` seconds, doubling, never above ``cap``."""
 
     first: float = 0.005
-    cap: float = 0.5
+    cap: float = 2.0
 
     def delays(self, retries: int) -> Iterator[float]:
         """One delay before each retry (full jitter: uniform between 0 and the bound)."""
