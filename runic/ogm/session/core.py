@@ -577,7 +577,9 @@ class SessionCore:
         unit = self.unit
         checks: dict[tuple[type[Node], str], list[tuple[Node, Any]]] = {}
         for key, values in unit.planned.items():
-            entity = unit.identity[key]
+            entity = unit.identity.get(key)
+            if entity is None:  # expunged while the flush was in flight
+                continue
             info = type(entity).__runic__
             if error.label is not None and error.label not in info.labels:
                 continue

@@ -569,7 +569,9 @@ class UnitOfWork:
                 self.identity[key].__dict__["_runic_values"][name] = version
         self.snapshots.update(self.planned)
         self.relations.update(self.planned_relations)
-        for key in self.planned.keys() - identity.keys():  # expunged during the flight
+        # Expunged during the flight. (Not ``planned.keys() - identity.keys()``: that set
+        # difference walks the whole identity map, and a flush costs what changed.)
+        for key in [key for key in self.planned if key not in identity]:
             self.snapshots.pop(key, None)
         for gone in [held for held in self.planned_relations if held[0] not in identity]:
             del self.relations[gone]
