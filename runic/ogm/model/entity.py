@@ -13,6 +13,7 @@ from runic.ogm.exceptions import FieldValidationError, ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
 from runic.ogm.model.fields import MISSING, FieldAttribute, FieldDeclaration
 from runic.ogm.model.relations import RelationAttribute, RelationDeclaration
+from runic.ogm.model.tracking import TrackedList, track_values
 from runic.ogm.model.types import (
     ConversionError,
     IntConverter,
@@ -29,6 +30,9 @@ class EntityState(Protocol):
 
     def load_field(self, entity: Entity, field: FieldAttribute) -> Any: ...
 
+    def changed(self, entity: Entity) -> None:
+        """``entity`` is about to change (an assignment, or a list changed in place)."""
+
 
 @dataclass(eq=False)
 class ModelInfo:
@@ -44,6 +48,11 @@ class ModelInfo:
     root: type[Entity] | None = None
     #: The optimistic-locking field (``Field(version=True)``), if the model has one.
     version: str | None = None
+    #: Fields whose values are lists, tracked for changes made in place.
+    mutable: tuple[str, ...] = field(init=False, default=())
+
+    def __post_init__(self) -> None:
+        self.mutable = tuple(name for name, f in self.fields.items() if f.converter.mutable)
 
     @property
     def name(self) -> str:
@@ -92,6 +101,8 @@ class Entity:
                         expected=attribute.converter.describe(),
                     )
                 converted[name] = attribute.default_value()
+        if info.mutable:
+            track_values(self, converted, info.mutable)
         self.__dict__["_runic_values"] = converted
         self.__dict__["_runic_relations"] = {}
         self.__dict__["_runic_state"] = None
@@ -108,7 +119,7 @@ class Entity:
         state = self.__dict__["_runic_state"]
         if state is None:
             # A new entity has no stored relations: start it empty so appends are kept.
-            value: Any = [] if relation.to_many else None
+            value: Any = TrackedList((), self) if relation.to_many else None
             self.__dict__["_runic_relations"][relation.name] = value
             return value
         return state.load_relation(self, relation)

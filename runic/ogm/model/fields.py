@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, overload
 
 from runic.ogm.exceptions import FieldValidationError, StatementError
+from runic.ogm.model.tracking import TrackedList
 from runic.ogm.model.types import ConversionError, Converter, ListConverter, StrConverter, Vector
 from runic.ogm.query.expressions import FieldOperand
 
@@ -213,7 +214,14 @@ class FieldAttribute(FieldOperand):
             return instance._runic_missing_field(self)
 
     def __set__(self, instance: Entity, value: Any) -> None:
-        instance.__dict__["_runic_values"][self.name] = self.validate(value)
+        value = self.validate(value)
+        members = instance.__dict__
+        state = members["_runic_state"]
+        if state is not None:
+            state.changed(instance)  # before the change: the session keeps what was stored
+        if value is not None and self.converter.mutable:
+            value = TrackedList(value, instance)
+        members["_runic_values"][self.name] = value
 
 
 def _normalised_default(converter: Converter, default: Any) -> Any:

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any, overload
 
 from runic.ogm.exceptions import FieldValidationError, ModelDefinitionError
+from runic.ogm.model.tracking import TrackedList
 
 if TYPE_CHECKING:
     from runic.ogm.model.edge import Edge
@@ -179,7 +180,14 @@ class RelationAttribute:
         return instance._runic_missing_relation(self)
 
     def __set__(self, instance: Entity, value: Any) -> None:
-        instance.__dict__["_runic_relations"][self.name] = self.validate(value)
+        value = self.validate(value)
+        members = instance.__dict__
+        state = members["_runic_state"]
+        if state is not None:
+            state.changed(instance)
+        if self.to_many:
+            value = TrackedList(value, instance)
+        members["_runic_relations"][self.name] = value
 
     def validate(self, value: Any) -> Any:
         target = self.target

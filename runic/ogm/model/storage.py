@@ -14,6 +14,8 @@ from typing import Any
 
 from runic.ogm.model.entity import Entity, ModelInfo
 from runic.ogm.model.fields import FieldAttribute
+from runic.ogm.model.tracking import track_values
+from runic.ogm.model.types import Converter
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +26,8 @@ class _Codec:
     decoders: tuple[tuple[str, FieldAttribute, Callable[[Any], Any] | None], ...]
     #: Fields whose values can change in place, copied into snapshots.
     mutable: tuple[str, ...]
+    #: Mutable fields whose stored form is the value itself: copied when sent.
+    shared: tuple[str, ...]
 
 
 _codecs: dict[ModelInfo, _Codec] = {}
@@ -43,7 +47,12 @@ def _codec(info: ModelInfo) -> _Codec:
                 (name, field, None if field.converter.passthrough else field.converter.from_db)
                 for name, field in fields
             ),
-            mutable=tuple(name for name, field in fields if field.converter.mutable),
+            mutable=info.mutable,
+            shared=tuple(
+                name
+                for name, field in fields
+                if field.converter.mutable and type(field.converter).to_db is Converter.to_db
+            ),
         )
     return codec
 
@@ -56,11 +65,24 @@ def stored_as_is(info: ModelInfo) -> bool:
 def to_storage(entity: Entity) -> dict[str, Any]:
     """Every field of ``entity`` in stored form; None stays None (meaning: no property)."""
     stored = dict(entity.__dict__["_runic_values"])
-    for name, encode in _codec(type(entity).__runic__).encoders:
+    codec = _codec(type(entity).__runic__)
+    for name, encode in codec.encoders:
         value = stored[name]
         if value is not None:
             stored[name] = encode(value)
+    for name in codec.shared:  # plain lists, not the entity's tracked ones
+        value = stored[name]
+        if value is not None:
+            stored[name] = list(value)
     return stored
+
+
+def set_values(entity: Entity, values: dict[str, Any]) -> None:
+    """Make ``values`` the field values of ``entity``, its list values tracked."""
+    mutable = type(entity).__runic__.mutable
+    if mutable:
+        track_values(entity, values, mutable)
+    entity.__dict__["_runic_values"] = values
 
 
 def from_storage(info: ModelInfo, properties: Mapping[str, Any]) -> dict[str, Any]:

@@ -119,15 +119,27 @@ class SessionCore:
 
     def flush(self) -> Operation[None]:
         """Send all pending work as one atomic query; on failure nothing changes here."""
-        with allocation_burst(len(self.unit.identity)):
-            plan = self.unit.plan()
-            if checks_values(self.dialect):
-                self._refuse_unsafe_values(plan)
-            query = compile_flush(plan, self.dialect, chunk_size=self.chunk_size) if plan else None
-        if query is None:
+        unit = self.unit
+        if not unit.pending:
             return
-        if plan.new_keys:
-            yield from self._index_keys(plan.new_keys)
+        try:
+            with allocation_burst(len(unit.new) + len(unit.dirty)):
+                plan = unit.plan()
+                if not plan:
+                    unit.flushed()  # what it examined turned out unchanged
+                    return
+                if checks_values(self.dialect):
+                    self._refuse_unsafe_values(plan)
+                query = compile_flush(plan, self.dialect, chunk_size=self.chunk_size)
+            if plan.new_keys:
+                yield from self._index_keys(plan.new_keys)
+            yield from self._send_flush(plan, query)
+        except BaseException:
+            unit.unplanned()  # nothing was applied: every change stays pending
+            raise
+        unit.flushed()
+
+    def _send_flush(self, plan: FlushPlan, query: CompiledQuery) -> Operation[None]:
         try:
             yield query
         except ConstraintViolationError as error:
@@ -144,7 +156,6 @@ class SessionCore:
             if conflict is None:
                 raise
             raise conflict from error
-        self.unit.flushed()
 
     def _refuse_unsafe_values(self, plan: FlushPlan) -> None:
         for model, rows in (*plan.creates.items(), *plan.upserts.items()):
@@ -563,8 +574,8 @@ class SessionCore:
                 unit.identity.get(key) is entity
                 and key not in unit.new
                 and key not in unit.deleted
+                and key not in unit.dirty
                 and not entity.__dict__["_runic_relations"]
-                and entity.__dict__["_runic_values"] == unit.snapshots.get(key)
             ):
                 unit.expunge(entity)
 

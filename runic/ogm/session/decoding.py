@@ -16,6 +16,7 @@ from runic.ogm.model.entity import EntityState
 from runic.ogm.model.node import Node
 from runic.ogm.model.registry import registry
 from runic.ogm.model.storage import from_storage
+from runic.ogm.model.tracking import track_values
 from runic.ogm.query.compiler import Column
 
 NodeFactory = Callable[[GraphNode], Node]
@@ -32,7 +33,10 @@ def node_class(node: GraphNode) -> type[Node]:
 def build_entity(cls: type[Node], node: GraphNode, state: EntityState | None) -> Node:
     entity = cls.__new__(cls)
     members = entity.__dict__
-    members["_runic_values"] = from_storage(cls.__runic__, node.properties)
+    info = cls.__runic__
+    values = members["_runic_values"] = from_storage(info, node.properties)
+    if info.mutable:
+        track_values(entity, values, info.mutable)
     members["_runic_relations"] = {}
     members["_runic_state"] = state
     return entity

@@ -78,6 +78,9 @@ class FlushPlan:
     versions: dict[type[Node], list[VersionCheck]] = field(default_factory=dict)
     #: Deletes of versioned entities, each done only if the version is still the one read.
     versioned_deletes: dict[type[Node], list[VersionCheck]] = field(default_factory=dict)
+    #: How many entities planning looked at (changed, new and deleted ones): what a flush
+    #: costs, whatever the session holds.
+    examined: int = 0
 
     @property
     def guarded(self) -> bool:

@@ -18,11 +18,13 @@ from runic.ogm.model.node import Node
 from runic.ogm.model.relations import Direction, RelationAttribute
 from runic.ogm.model.storage import (
     from_storage,
+    set_values,
     snapshot,
     stored_as_is,
     stored_changes,
     to_storage,
 )
+from runic.ogm.model.tracking import TrackedList
 from runic.ogm.session.decoding import build_entity, node_class
 from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, VersionCheck, root_model
 
@@ -120,12 +122,21 @@ class SessionState:
     def load_field(self, entity: Entity, field: FieldAttribute) -> Any:
         raise DetachedEntityError(f"{type(entity).__name__}.{field.name} is not loaded")
 
+    def changed(self, entity: Entity) -> None:
+        assert isinstance(entity, Node)
+        self.unit.changed(entity)
+
 
 class UnitOfWork:
     def __init__(self, relation_loader: RelationLoader) -> None:
         self.relation_loader = relation_loader
         self.identity: dict[IdentityKey, Node] = {}
-        #: Field values as last stored (Python values), what change tracking diffs against.
+        #: Held entities changed since the last flush, by the key they had then: all that
+        #: a flush examines besides ``new``, ``deleted`` and ``links``.
+        self.dirty: dict[IdentityKey, Node] = {}
+        #: Field values as last stored (Python values) of the stored entities in ``dirty``,
+        #: taken just before their first change: what a flush diffs against. A clean
+        #: entity's values are its stored values, so it needs no copy.
         self.snapshots: dict[IdentityKey, dict[str, Any]] = {}
         self.new: dict[IdentityKey, Node] = {}
         #: Keys in ``new`` staged by merge(): written with MERGE, as they may be stored.
@@ -138,6 +149,9 @@ class UnitOfWork:
         # What the last plan sent: applied on success, so changes made while a flush is in
         # flight stay pending.
         self.planned: dict[IdentityKey, dict[str, Any]] = {}
+        #: The dirty entities the last plan examined: clean once it is applied, dirty
+        #: again if it is not.
+        self.planned_dirty: dict[IdentityKey, Node] = {}
         self.planned_relations: dict[tuple[IdentityKey, str], tuple[IdentityKey, ...]] = {}
         self.planned_links: dict[PairKey, EdgeOp] = {}
         #: The version each versioned entity gets when the planned flush succeeds.
@@ -170,6 +184,21 @@ class UnitOfWork:
         self.new[key] = entity
         entity.__dict__["_runic_state"] = self.state
 
+    def changed(self, entity: Node) -> None:
+        """``entity`` is about to change: keep its stored values and examine it next flush."""
+        key = identity_key(entity)
+        dirty = self.dirty
+        if key in dirty or self.identity.get(key) is not entity:
+            return
+        dirty[key] = entity
+        if key not in self.snapshots and key not in self.new:
+            self.snapshots[key] = snapshot(type(entity).__runic__, entity.__dict__["_runic_values"])
+
+    def stored_values(self, key: IdentityKey, entity: Node) -> dict[str, Any]:
+        """The field values of a stored entity as the graph holds them."""
+        stored = self.snapshots.get(key)
+        return entity.__dict__["_runic_values"] if stored is None else stored
+
     def delete(self, entity: Node) -> None:
         self._check_open("delete")
         key = identity_key(entity)
@@ -184,6 +213,7 @@ class UnitOfWork:
             # Created and deleted before any flush: nothing needs to be sent.
             del self.new[key]
             del self.identity[key]
+            self.dirty.pop(key, None)
             entity.__dict__["_runic_state"] = None
         else:
             self.deleted[key] = entity
@@ -191,7 +221,7 @@ class UnitOfWork:
     def expunge(self, entity: Node) -> None:
         key = identity_key(entity)
         if self.identity.get(key) is entity:
-            for table in (self.identity, self.snapshots, self.new, self.deleted):
+            for table in (self.identity, self.snapshots, self.new, self.deleted, self.dirty):
                 table.pop(key, None)
             self.upserting.discard(key)
             self._forget_relations(key, entity)
@@ -213,7 +243,8 @@ class UnitOfWork:
         if held is not None:
             if held is not entity:
                 self.deleted.pop(key, None)
-                held.__dict__["_runic_values"] = snapshot(type(held).__runic__, values)
+                self.changed(held)
+                set_values(held, snapshot(type(held).__runic__, values))
             return held
         if entity.__dict__["_runic_state"] is not None:
             entity = type(entity)(**snapshot(type(entity).__runic__, values))
@@ -264,6 +295,7 @@ class UnitOfWork:
         loaded = source.__dict__["_runic_relations"]
         if relation.name not in loaded:
             return
+        self.changed(source)  # a rollback must forget the relation as followed here
         snapshot_key = (identity_key(source), relation.name)
         stored = self.relations.get(snapshot_key, ())
         target_key = identity_key(target)
@@ -271,10 +303,10 @@ class UnitOfWork:
         if relation.to_many:
             present = any(item is target for item in value)
             if kind == "merge" and not present:
-                value.append(target)
+                list.append(value, target)
                 self.relations[snapshot_key] = (*stored, target_key)
             elif kind == "unlink" and present:
-                value[:] = [item for item in value if item is not target]
+                list.__setitem__(value, slice(None), [item for item in value if item is not target])
                 self.relations[snapshot_key] = tuple(k for k in stored if k != target_key)
         elif kind == "merge" and value is None:
             loaded[relation.name] = target
@@ -311,7 +343,6 @@ class UnitOfWork:
             return present
         entity = build_entity(cls, node, self.state)
         self.identity[key] = entity  # type: ignore[index]
-        self.snapshots[key] = snapshot(info, entity.__dict__["_runic_values"])  # type: ignore[index]
         return entity
 
     def loaded_relation(
@@ -321,7 +352,9 @@ class UnitOfWork:
         loaded = entity.__dict__["_runic_relations"]
         if relation.name in loaded:
             return loaded[relation.name]
-        value: Any = targets if relation.to_many else (targets[0] if targets else None)
+        value: Any = (
+            TrackedList(targets, entity) if relation.to_many else (targets[0] if targets else None)
+        )
         loaded[relation.name] = value
         self.relations[(identity_key(entity), relation.name)] = tuple(
             identity_key(target) for target in targets[: None if relation.to_many else 1]
@@ -339,12 +372,13 @@ class UnitOfWork:
             entity = self.identity.get(key)  # type: ignore[arg-type]
             if entity is None or not isinstance(entity, model):
                 continue
-            stored = self.snapshots.setdefault(key, {})  # type: ignore[arg-type]
+            stored = self.snapshots.get(key)  # type: ignore[arg-type]
             values = entity.__dict__["_runic_values"]
             for name, converter, raw in zip(names, converters, row[1:], strict=True):
                 value = None if raw is None else converter.from_db(raw)
-                values[name] = value
-                stored[name] = list(value) if isinstance(value, list) else value
+                if stored is not None:  # changed here too: it diffs against the new value
+                    stored[name] = list(value) if isinstance(value, list) else value
+                values[name] = TrackedList(value, entity) if isinstance(value, list) else value
 
     def bulk_deleted(self, model: type[Node], keys: list[Any]) -> None:
         """A bulk delete removed these nodes: held entities leave the session."""
@@ -359,9 +393,9 @@ class UnitOfWork:
         """Overwrite ``entity`` with what the graph holds; its relations load afresh."""
         key = identity_key(entity)
         info = type(entity).__runic__
-        values = from_storage(info, node.properties)
-        entity.__dict__["_runic_values"] = values
-        self.snapshots[key] = snapshot(info, values)
+        set_values(entity, from_storage(info, node.properties))
+        self.snapshots.pop(key, None)
+        self.dirty.pop(key, None)
         self._forget_relations(key, entity)
         entity.__dict__["_runic_relations"] = {}
 
@@ -376,16 +410,26 @@ class UnitOfWork:
 
     # -- flushing ----------------------------------------------------------------
 
+    @property
+    def pending(self) -> bool:
+        """Whether anything may need sending (O(1): what a query's autoflush asks first)."""
+        return bool(self.new or self.dirty or self.deleted or self.links or self.planned_dirty)
+
     def plan(self) -> FlushPlan:
-        if not self.identity and not self.links:
-            return FlushPlan()  # nothing held, nothing staged
+        """The work to send: built from what changed, never by walking what is held."""
+        self.unplanned()
+        if not (self.new or self.dirty or self.deleted or self.links):
+            return FlushPlan()  # nothing changed, whatever the session holds
         self._cascade()
         plan = FlushPlan()
+        examined = self.planned_dirty = self.dirty
+        self.dirty = {}
         self.planned = {}
         self.planned_relations = {}
         self.planned_versions = {}
         self.planned_new = dict(self.new)
         self.planned_deleted = dict(self.deleted)
+        plan.examined = len(examined) + len(self.new) + len(self.deleted)
         for key, entity in self.new.items():
             self._check_key_unchanged(key, entity)
             model = type(entity)
@@ -401,10 +445,12 @@ class UnitOfWork:
             else:
                 plan.creates.setdefault(model, []).append(row)
                 plan.new_keys.setdefault(root_model(model), []).append(self._stored_key(entity))
-        for key, entity in self.identity.items():
+        for key, entity in examined.items():
+            if key in self.new or key in self.deleted:
+                continue
             values = entity.__dict__["_runic_values"]
             before = self.snapshots.get(key)
-            if values == before or key in self.new or key in self.deleted:
+            if values == before:
                 continue
             self._check_key_unchanged(key, entity)
             info = type(entity).__runic__
@@ -417,8 +463,16 @@ class UnitOfWork:
             plan.updates.setdefault(type(entity), []).append((self._stored_key(entity), changes))
         ops = dict(self.links)
         self.planned_links = dict(self.links)
-        for key, entity in self.identity.items():
-            if entity.__dict__["_runic_relations"] and key not in self.deleted:
+        for key, entity in self.new.items():
+            if entity.__dict__["_runic_relations"]:
+                self._relation_changes(key, entity, plan, ops)
+        for key, entity in examined.items():
+            if (
+                entity.__dict__["_runic_relations"]
+                and key not in self.new
+                and key not in self.deleted
+                and self.identity.get(key) is entity
+            ):
                 self._relation_changes(key, entity, plan, ops)
         shapes: dict[tuple[Any, ...], tuple[EdgeShape, KeyEncoder, KeyEncoder]] = {}
         for op in ops.values():
@@ -426,9 +480,8 @@ class UnitOfWork:
                 self._plan_edge(op, plan, shapes)
         for key, entity in self.deleted.items():
             version = type(entity).__runic__.version
-            stored = self.snapshots.get(key)
-            if version is not None and stored is not None:
-                check = self._check_version(plan, entity, stored[version])
+            if version is not None:
+                check = self._check_version(plan, entity, self.stored_values(key, entity)[version])
                 plan.versioned_deletes.setdefault(type(entity), []).append(check)
             else:
                 plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
@@ -502,8 +555,14 @@ class UnitOfWork:
         (plan.merges if merge else plan.unlinks).setdefault(shape, []).append(row)
 
     def _cascade(self) -> None:
-        """Entities reachable through relations and not yet in a session join this one."""
-        pending = list(self.identity.values())
+        """Entities reachable through the relations of new and changed entities, and not
+        yet in a session, join this one (and so on from them)."""
+        pending = [
+            entity
+            for entities in (self.new, self.dirty)
+            for entity in entities.values()
+            if entity.__dict__["_runic_relations"]
+        ]
         while pending:
             entity = pending.pop()
             for name, value in entity.__dict__["_runic_relations"].items():
@@ -550,11 +609,13 @@ class UnitOfWork:
             if new.get(key) is entity:
                 del new[key]
                 self.upserting.discard(key)
+        dirty, snapshots = self.dirty, self.snapshots
         for key, entity in self.planned_deleted.items():
             if deleted.get(key) is entity:
                 del deleted[key]
                 identity.pop(key, None)
-                self.snapshots.pop(key, None)
+                snapshots.pop(key, None)
+                dirty.pop(key, None)
                 self._forget_relations(key, entity)
                 entity.__dict__["_runic_state"] = None
             elif identity.get(key) is entity:
@@ -562,52 +623,72 @@ class UnitOfWork:
                 # next flush writes it again, by key.
                 new[key] = entity
                 self.upserting.add(key)
-                self.snapshots.pop(key, None)
+                snapshots.pop(key, None)
                 self._forget_relations(key, entity)
         for key, (name, version) in self.planned_versions.items():
-            if key in self.identity:
-                self.identity[key].__dict__["_runic_values"][name] = version
-        self.snapshots.update(self.planned)
+            if key in identity:
+                identity[key].__dict__["_runic_values"][name] = version
+        # Examined entities are clean now (their values are stored) and need no snapshot,
+        # unless they changed again during the flight: then they diff against what the
+        # flush stored.
+        for key in self.planned_dirty:
+            if key not in dirty:
+                snapshots.pop(key, None)
+        for key, values in self.planned.items():
+            if key in dirty:
+                snapshots[key] = values
         self.relations.update(self.planned_relations)
-        # Expunged during the flight. (Not ``planned.keys() - identity.keys()``: that set
-        # difference walks the whole identity map, and a flush costs what changed.)
-        for key in [key for key in self.planned if key not in identity]:
-            self.snapshots.pop(key, None)
         for gone in [held for held in self.planned_relations if held[0] not in identity]:
             del self.relations[gone]
         for pair, op in self.planned_links.items():
             if self.links.get(pair) is op:
                 del self.links[pair]
         self.planned = {}
+        self.planned_dirty = {}
         self.planned_relations = {}
         self.planned_links = {}
         self.planned_versions = {}
         self.planned_new = {}
         self.planned_deleted = {}
 
+    def unplanned(self) -> None:
+        """The last plan was not applied: what it examined is still changed."""
+        if self.planned_dirty:
+            for key, entity in self.planned_dirty.items():
+                self.dirty.setdefault(key, entity)
+            self.planned_dirty = {}
+
     def rollback(self) -> None:
-        """Drop pending work; loaded entities return to their last flushed values."""
+        """Drop pending work; changed entities return to their last flushed values and
+        forget their loaded relations (read afresh on next access)."""
+        self.unplanned()
         for key, entity in self.new.items():
             self.identity.pop(key, None)
+            self.dirty.pop(key, None)
             entity.__dict__["_runic_state"] = None
         self.new.clear()
         self.upserting.clear()
         self.deleted.clear()
         self.links.clear()
-        self.relations.clear()
         self.planned = {}
         self.planned_new = {}
         self.planned_deleted = {}
-        for key, entity in self.identity.items():
+        for key, entity in self.dirty.items():
+            if self.identity.get(key) is not entity:
+                continue
             stored = self.snapshots.get(key)
             if stored is not None:
-                entity.__dict__["_runic_values"] = snapshot(type(entity).__runic__, stored)
+                set_values(entity, snapshot(type(entity).__runic__, stored))
+            self._forget_relations(key, entity)
             entity.__dict__["_runic_relations"] = {}
+        self.dirty.clear()
+        self.snapshots.clear()
 
     def close(self) -> None:
         self.closed = True
-        for table in (self.identity, self.snapshots, self.new, self.deleted):
+        for table in (self.identity, self.snapshots, self.new, self.deleted, self.dirty):
             table.clear()
+        self.planned_dirty = {}
         self.relations.clear()
         self.links.clear()
 
