@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
 
@@ -35,3 +36,14 @@ class AsyncGraphDriver(Protocol):
     ) -> QueryResult: ...
 
     async def close(self) -> None: ...
+
+
+def has_async_execute(driver: object) -> bool:
+    """Whether ``driver.execute`` is a coroutine function (checked on every session
+    creation, so the plain cases skip ``inspect``)."""
+    execute = getattr(driver, "execute", None)
+    function = getattr(execute, "__func__", execute)
+    code = getattr(function, "__code__", None)
+    if code is not None and not hasattr(function, "_is_coroutine_marker"):
+        return bool(code.co_flags & inspect.CO_COROUTINE)
+    return inspect.iscoroutinefunction(execute)

@@ -48,11 +48,19 @@ class ModelInfo:
     root: type[Entity] | None = None
     #: The optimistic-locking field (``Field(version=True)``), if the model has one.
     version: str | None = None
+    #: Identifies the root Node class in identity keys ``(key_root, key)``: an int, so
+    #: the keys hold no class and the garbage collector can stop tracking them.
+    key_root: int = -1
     #: Fields whose values are lists, tracked for changes made in place.
     mutable: tuple[str, ...] = field(init=False, default=())
 
+    #: The primary key's field (Any: a FieldAttribute here would act as a descriptor).
+    _key_field: Any = field(init=False, default=None, repr=False)
+
     def __post_init__(self) -> None:
         self.mutable = tuple(name for name, f in self.fields.items() if f.converter.mutable)
+        if self.primary_key is not None:
+            self._key_field = self.fields[self.primary_key]
 
     @property
     def name(self) -> str:
@@ -60,13 +68,18 @@ class ModelInfo:
 
     @property
     def key_field(self) -> FieldAttribute:
-        if self.primary_key is None:
+        key_field: FieldAttribute | None = self._key_field
+        if key_field is None:
             raise ModelDefinitionError(f"{self.name} has no primary key")
-        return self.fields[self.primary_key]
+        return key_field
 
 
 class Entity:
     """Base of :class:`Node` and :class:`Edge`; not used directly."""
+
+    # Slots: fast to read, and an entity needs no instance dict, so it is one object
+    # for the garbage collector to track instead of two.
+    __slots__ = ("__weakref__", "_runic_relations", "_runic_state", "_runic_values")
 
     __runic__: ClassVar[ModelInfo]
     _runic_values: dict[str, Any]
@@ -103,30 +116,30 @@ class Entity:
                 converted[name] = attribute.default_value()
         if info.mutable:
             track_values(self, converted, info.mutable)
-        self.__dict__["_runic_values"] = converted
-        self.__dict__["_runic_relations"] = {}
-        self.__dict__["_runic_state"] = None
+        self._runic_values = converted
+        self._runic_relations = {}
+        self._runic_state = None
         for name, value in relation_values.items():
             setattr(self, name, value)
 
     def _runic_missing_field(self, field: FieldAttribute) -> Any:
-        state = self.__dict__["_runic_state"]
+        state = self._runic_state
         if state is None:
             raise AttributeError(f"{type(self).__name__}.{field.name} has no value")
         return state.load_field(self, field)
 
     def _runic_missing_relation(self, relation: RelationAttribute) -> Any:
-        state = self.__dict__["_runic_state"]
+        state = self._runic_state
         if state is None:
             # A new entity has no stored relations: start it empty so appends are kept.
             value: Any = TrackedList((), self) if relation.to_many else None
-            self.__dict__["_runic_relations"][relation.name] = value
+            self._runic_relations[relation.name] = value
             return value
         return state.load_relation(self, relation)
 
     def __repr__(self) -> str:
         info = type(self).__runic__
-        values = self.__dict__.get("_runic_values", {})
+        values = getattr(self, "_runic_values", {})
         shown = [info.primary_key] if info.primary_key else []
         shown += [name for name in info.fields if name not in shown][: 3 - len(shown)]
         parts = ", ".join(f"{name}={values[name]!r}" for name in shown if name in values)

@@ -13,8 +13,17 @@ from typing import TYPE_CHECKING, Any, Final, overload
 
 from runic.ogm.exceptions import FieldValidationError, StatementError
 from runic.ogm.model.tracking import TrackedList
-from runic.ogm.model.types import ConversionError, Converter, ListConverter, StrConverter, Vector
+from runic.ogm.model.types import (
+    BoolConverter,
+    ConversionError,
+    Converter,
+    IntConverter,
+    ListConverter,
+    StrConverter,
+    Vector,
+)
 from runic.ogm.query.expressions import FieldOperand
+from runic.ogm.values import INT64_MAX, INT64_MIN
 
 if TYPE_CHECKING:
     from runic.ogm.model.entity import Entity
@@ -88,6 +97,7 @@ class FieldAttribute(FieldOperand):
         "model",
         "name",
         "nullable",
+        "plain",
     )
     __hash__ = object.__hash__
 
@@ -105,6 +115,8 @@ class FieldAttribute(FieldOperand):
         self.nullable = nullable
         self.declaration = declaration
         self._default = _normalised_default(converter, declaration.default)
+        #: The type whose common values are valid as they are (see ``validate``).
+        self.plain: type | None = _PLAIN_TYPES.get(type(converter))
 
     def rebind(self, model: type[Entity]) -> FieldAttribute:
         """A copy of this field for a subclass, so ``Admin.name`` belongs to ``Admin``."""
@@ -140,6 +152,16 @@ class FieldAttribute(FieldOperand):
 
     def validate(self, value: Any) -> Any:
         """Normalise ``value`` for this field or raise :class:`FieldValidationError`."""
+        kind = type(value)
+        if kind is self.plain:  # the common values, accepted here without the converter
+            if kind is str:
+                if value.isascii() and "\x00" not in value:
+                    return value
+            elif kind is int:
+                if INT64_MIN <= value <= INT64_MAX:
+                    return value
+            else:
+                return value  # bool
         if value is None:
             if self.nullable:
                 return None
@@ -209,19 +231,27 @@ class FieldAttribute(FieldOperand):
         if instance is None:
             return self
         try:
-            return instance.__dict__["_runic_values"][self.name]
+            return instance._runic_values[self.name]
         except KeyError:
             return instance._runic_missing_field(self)
 
     def __set__(self, instance: Entity, value: Any) -> None:
         value = self.validate(value)
-        members = instance.__dict__
-        state = members["_runic_state"]
+        state = instance._runic_state
         if state is not None:
             state.changed(instance)  # before the change: the session keeps what was stored
         if value is not None and self.converter.mutable:
             value = TrackedList(value, instance)
-        members["_runic_values"][self.name] = value
+        instance._runic_values[self.name] = value
+
+
+#: Converters whose values of exactly this type are stored as they are, if a plain str is
+#: ASCII without NUL and an int fits 64 bits (the rules of ``runic.ogm.values``).
+_PLAIN_TYPES: dict[type[Converter], type] = {
+    StrConverter: str,
+    IntConverter: int,
+    BoolConverter: bool,
+}
 
 
 def _normalised_default(converter: Converter, default: Any) -> Any:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import builtins
 import inspect
+import itertools
 import sys
 from typing import Any
 
@@ -16,6 +17,8 @@ from runic.ogm.model.relations import (
     RelationDeclaration,
     parse_relation_annotation,
 )
+
+_key_roots = itertools.count()
 
 
 class Node(Entity):
@@ -64,8 +67,12 @@ class Node(Entity):
             setattr(cls, name, relation)
 
         root: type[Entity] | None = None
+        key_root = -1
         if not abstract:
-            root = parent_info.root if parent_info and parent_info.root else cls
+            if parent_info and parent_info.root:
+                root, key_root = parent_info.root, parent_info.key_root
+            else:
+                root, key_root = cls, next(_key_roots)
         cls.__runic__ = ModelInfo(
             cls=cls,
             fields=members.fields,
@@ -74,6 +81,7 @@ class Node(Entity):
             labels=labels,
             abstract=abstract,
             root=root,
+            key_root=key_root,
             version=version_field(cls, members.fields),
         )
         if not abstract:

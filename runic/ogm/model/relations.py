@@ -174,20 +174,19 @@ class RelationAttribute:
     def __get__(self, instance: Any, owner: type[Any]) -> Any:
         if instance is None:
             return self
-        relations = instance.__dict__["_runic_relations"]
+        relations = instance._runic_relations
         if self.name in relations:
             return relations[self.name]
         return instance._runic_missing_relation(self)
 
     def __set__(self, instance: Entity, value: Any) -> None:
         value = self.validate(value)
-        members = instance.__dict__
-        state = members["_runic_state"]
+        state = instance._runic_state
         if state is not None:
             state.changed(instance)
         if self.to_many:
             value = TrackedList(value, instance)
-        members["_runic_relations"][self.name] = value
+        instance._runic_relations[self.name] = value
 
     def validate(self, value: Any) -> Any:
         target = self.target

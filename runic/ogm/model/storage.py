@@ -64,7 +64,7 @@ def stored_as_is(info: ModelInfo) -> bool:
 
 def to_storage(entity: Entity) -> dict[str, Any]:
     """Every field of ``entity`` in stored form; None stays None (meaning: no property)."""
-    stored = dict(entity.__dict__["_runic_values"])
+    stored = dict(entity._runic_values)
     codec = _codec(type(entity).__runic__)
     for name, encode in codec.encoders:
         value = stored[name]
@@ -82,7 +82,7 @@ def set_values(entity: Entity, values: dict[str, Any]) -> None:
     mutable = type(entity).__runic__.mutable
     if mutable:
         track_values(entity, values, mutable)
-    entity.__dict__["_runic_values"] = values
+    entity._runic_values = values
 
 
 def from_storage(info: ModelInfo, properties: Mapping[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 def will_change(entity: Entity) -> None:
     """Report that ``entity`` is about to change to the session holding it, if any."""
-    state = entity.__dict__["_runic_state"]
+    state = entity._runic_state
     if state is not None:
         state.changed(entity)
 

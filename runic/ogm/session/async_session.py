@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Concatenate, NoReturn, Self
 
-from runic.ogm.driver.base import AsyncGraphDriver
+from runic.ogm.driver.base import AsyncGraphDriver, has_async_execute
 from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore, Steps, refuse_lazy_load
 from runic.ogm.session.key_indexes import indexed_keys
@@ -31,7 +30,7 @@ class AsyncSession(SessionMethods):
     """
 
     def __init__(self, driver: AsyncGraphDriver, *, autoflush: bool = True) -> None:
-        if not inspect.iscoroutinefunction(getattr(driver, "execute", None)):
+        if not has_async_execute(driver):
             raise TypeError(
                 f"AsyncSession needs an async driver, got {type(driver).__name__}; "
                 "use Session for a sync driver, or AsyncFalkorDBDriver(graph)"

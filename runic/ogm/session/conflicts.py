@@ -44,7 +44,7 @@ def explain_conflict(
         )
         if result.rows:
             value = field.converter.from_db(result.rows[0][0])
-            entity = held.get((model.__runic__.root, value))
+            entity = held.get((model.__runic__.key_root, value))
             return ConstraintViolationError(
                 f"commit refused: a {model.__name__} with {field.name}={value!r} is stored "
                 f"already (another session may have created it), so {entity!r} cannot be "
@@ -73,7 +73,7 @@ def explain_conflict(
 
 def _stale(entity: Node, version: str, read: int, actual: Any, found: bool) -> StaleDataError:
     model = type(entity).__name__
-    key = entity.__dict__["_runic_values"][type(entity).__runic__.key_field.name]
+    key = entity._runic_values[type(entity).__runic__.key_field.name]
     if not found:
         happened = "it has been deleted since"
     elif actual is None:

@@ -249,12 +249,15 @@ class SessionCore:
     ) -> Operation[Any]:
         """The entity with this key, or None; a held entity with what ``fetch`` asks costs
         no query."""
-        paths = [resolve_fetch_path(model, path) for path in fetch]
-        cached = self.unit.cached(model, key)
+        paths = tuple(resolve_fetch_path(model, path) for path in fetch) if fetch else ()
+        key_field = model.__runic__.key_field
+        key_value = key_field.validate(key)
+        unit = self.unit
+        cached = unit.cached(model, key_value)
         if cached is not None and self._holds(cached, paths):
             return cached
-        template = _get_query(model, tuple(paths), self.dialect)
-        key_param = model.__runic__.key_field.to_param(key)
+        template = _get_query(model, paths, self.dialect)
+        key_param = key_field.converter.to_db(key_value)
         query = CompiledQuery(  # not dataclasses.replace: this is the hot path of get()
             template.cypher,
             {**template.params, "p0": key_param},
@@ -262,7 +265,8 @@ class SessionCore:
             template.columns,
             template.fetches,
         )
-        yield from self._prepare()
+        if unit.pending:
+            yield from self._prepare()
         found = yield from self._read_entities(query)
         return found[0] if found else None
 
@@ -350,7 +354,7 @@ class SessionCore:
         for path in paths:
             level = [entity]
             for relation in path:
-                loaded = [item.__dict__["_runic_relations"] for item in level]
+                loaded = [item._runic_relations for item in level]
                 if any(relation.name not in values for values in loaded):
                     return False
                 level = [t for values in loaded for t in relation_targets(values[relation.name])]
@@ -360,7 +364,8 @@ class SessionCore:
         """The statement's entities, merged into the identity map."""
         if statement.aggregates:
             raise StatementError("scalars() returns entities; read an aggregate with all_rows()")
-        yield from self._prepare()
+        if self.unit.pending:
+            yield from self._prepare()
         return (yield from self._read_entities(compile_select(statement, self.dialect)))
 
     def _read_entities(self, query: CompiledQuery) -> Operation[list[Any]]:
@@ -541,7 +546,7 @@ class SessionCore:
     def load_relation(self, entity: Node, relation: RelationAttribute) -> Operation[Any]:
         """One query for an unloaded relation of a stored entity (the sync lazy load)."""
         info = type(entity).__runic__
-        key = entity.__dict__["_runic_values"][info.key_field.name]
+        key = entity._runic_values[info.key_field.name]
         statement = (
             select(type(entity))
             .where(info.key_field == key)
@@ -575,7 +580,7 @@ class SessionCore:
                 and key not in unit.new
                 and key not in unit.deleted
                 and key not in unit.dirty
-                and not entity.__dict__["_runic_relations"]
+                and not entity._runic_relations
             ):
                 unit.expunge(entity)
 

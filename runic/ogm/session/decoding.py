@@ -32,13 +32,12 @@ def node_class(node: GraphNode) -> type[Node]:
 
 def build_entity(cls: type[Node], node: GraphNode, state: EntityState | None) -> Node:
     entity = cls.__new__(cls)
-    members = entity.__dict__
     info = cls.__runic__
-    values = members["_runic_values"] = from_storage(info, node.properties)
+    values = entity._runic_values = from_storage(info, node.properties)
     if info.mutable:
         track_values(entity, values, info.mutable)
-    members["_runic_relations"] = {}
-    members["_runic_state"] = state
+    entity._runic_relations = {}
+    entity._runic_state = state
     return entity
 
 
@@ -74,9 +73,7 @@ def build_edge(edge: GraphEdge) -> Edge | GraphEdge:
     if model is None:
         return edge
     entity = model.__new__(model)
-    entity.__dict__.update(
-        _runic_values=from_storage(model.__runic__, edge.properties),
-        _runic_relations={},
-        _runic_state=None,
-    )
+    entity._runic_values = from_storage(model.__runic__, edge.properties)
+    entity._runic_relations = {}
+    entity._runic_state = None
     return entity

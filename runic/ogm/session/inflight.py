@@ -48,15 +48,20 @@ class Flight:
         """The operation ended. A flush that failed stored nothing: undo what ``delete``
         assumed about it, and drop its plan's bookkeeping."""
         unit = self.unit
-        failed = bool(unit.planned_new or unit.planned_deleted)  # flushed() empties them
-        if failed:
+        if unit.planned_new or unit.planned_deleted:  # a flush failed: flushed() empties them
             for key, entity in self.moved.items():
                 if unit.deleted.get(key) is entity:
                     # Created and deleted, and the creation was never stored: forget it.
                     del unit.deleted[key]
                     del unit.identity[key]
-                    entity.__dict__["_runic_state"] = None
+                    entity._runic_state = None
                 elif unit.identity.get(key) is entity and key not in unit.new:
                     unit.new[key] = entity  # deleted, then added again: still to create
+        self.settle(unit)
+
+    @staticmethod
+    def settle(unit: UnitOfWork) -> None:
+        """Drop the bookkeeping of a flush that failed (a successful one dropped it)."""
+        if unit.planned_new or unit.planned_deleted:
             unit.planned_new = {}
             unit.planned_deleted = {}

@@ -57,8 +57,7 @@ class ThreadGuard:
     def __exit__(self, *exc: object) -> None:
         self.lock.release()
 
-    @property
-    def flight(self) -> None:
+    def during(self) -> None:
         """No other thread stages during a sync flush, so no flight needs watching."""
         return None
 
@@ -91,7 +90,15 @@ class TaskGuard:
             operation.close()
             raise SessionInUseError(TASK_IN_USE)
         self.task = task
-        self.flight = Flight(self._unit)
+
+    def during(self) -> Flight | None:
+        """The flight a staging call happens during, if an operation is under way (made
+        on first use: most operations see no staging meanwhile)."""
+        if self.task is None:
+            return None
+        if self.flight is None:
+            self.flight = Flight(self._unit)
+        return self.flight
 
     def release(self) -> None:
         """The operation ended, however: settle what staging did during its flight."""
@@ -100,3 +107,5 @@ class TaskGuard:
         self.flight = None
         if flight is not None:
             flight.landed()
+        else:
+            Flight.settle(self._unit)

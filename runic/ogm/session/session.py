@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Concatenate, NoReturn, Self
 
-from runic.ogm.driver.base import GraphDriver
+from runic.ogm.driver.base import GraphDriver, has_async_execute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.session.core import Operation, SessionCore, Steps
@@ -27,7 +26,7 @@ class Session(SessionMethods):
     """
 
     def __init__(self, driver: GraphDriver, *, autoflush: bool = True) -> None:
-        if inspect.iscoroutinefunction(getattr(driver, "execute", None)):
+        if has_async_execute(driver):
             raise TypeError(
                 f"Session needs a sync driver, got {type(driver).__name__}; "
                 "use AsyncSession for an async driver"

@@ -48,7 +48,7 @@ class StagingMethods:
         """Stage a deletion of the node and its edges."""
         guard = self._guard
         with guard:
-            flight = guard.flight
+            flight = guard.during()
             if flight is None:
                 self._core.unit.delete(entity)
             else:

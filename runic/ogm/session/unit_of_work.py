@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from runic.ogm.allocation import STAGING_PAUSE, StagingPause
 from runic.ogm.driver.records import GraphNode
 from runic.ogm.exceptions import DetachedEntityError, FieldValidationError, RunicError
 from runic.ogm.model.entity import Entity
@@ -28,7 +29,8 @@ from runic.ogm.model.tracking import TrackedList
 from runic.ogm.session.decoding import build_entity, node_class
 from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, VersionCheck, root_model
 
-IdentityKey = tuple[type[Entity], Any]
+#: (root model's ``key_root``, primary key value): one per stored node.
+IdentityKey = tuple[int, Any]
 #: Serves an unloaded relation of a stored entity: the sync session loads it with one
 #: query, the async session refuses with ``LazyLoadError``.
 RelationLoader = Callable[[Node, RelationAttribute], Any]
@@ -40,19 +42,58 @@ PairKey = tuple[str, IdentityKey, IdentityKey, bool]
 KeyEncoder = Callable[[Any], Any]
 
 
-def _key_encoder(model: type[Node]) -> KeyEncoder:
+def _key_encoder(model: type[Node]) -> KeyEncoder | None:
+    """How a key value is stored; None when it is stored as it is."""
     converter = model.__runic__.key_field.converter
-    return _same if converter.passthrough else converter.to_db
+    return None if converter.passthrough else converter.to_db
 
 
-def _same(value: Any) -> Any:
-    return value
+@dataclass(slots=True)
+class _UpdateBatch:
+    """Where a flush puts the changes of one model's stored entities."""
+
+    rows: list[tuple[Any, dict[str, Any]]]
+    key_name: str
+    encode_key: KeyEncoder | None
+    #: The values are stored as they are and hold no list: changes are the values.
+    plain: bool
+    version: str | None
+
+    @classmethod
+    def of(cls, plan: FlushPlan, model: type[Node]) -> _UpdateBatch:
+        info = model.__runic__
+        assert info.primary_key is not None
+        plain = stored_as_is(info) and not info.mutable
+        rows = plan.updates.setdefault(model, [])
+        return cls(rows, info.primary_key, _key_encoder(model), plain, info.version)
+
+
+@dataclass(slots=True)
+class _CreateBatch:
+    """Where a flush puts the rows (and checked keys) of one model's new entities."""
+
+    rows: list[dict[str, Any]]
+    #: Keys that must not be stored yet (None for upserts, written by key anyway).
+    keys: list[Any] | None
+    key_name: str
+    encode_key: KeyEncoder | None
+    #: The values are stored as they are and hold no list: a plain copy is the row.
+    plain: bool
+
+    @classmethod
+    def of(cls, plan: FlushPlan, model: type[Node], upsert: bool) -> _CreateBatch:
+        info = model.__runic__
+        rows = (plan.upserts if upsert else plan.creates).setdefault(model, [])
+        keys = None if upsert else plan.new_keys.setdefault(root_model(model), [])
+        assert info.primary_key is not None
+        plain = stored_as_is(info) and not info.mutable
+        return cls(rows, keys, info.primary_key, _key_encoder(model), plain)
 
 
 def identity_key(entity: Node) -> IdentityKey:
     info = type(entity).__runic__
-    assert info.root is not None and info.primary_key is not None
-    return info.root, entity.__dict__["_runic_values"][info.primary_key]
+    assert info.primary_key is not None
+    return info.key_root, entity._runic_values[info.primary_key]
 
 
 def relation_targets(value: Any) -> list[Node]:
@@ -161,6 +202,7 @@ class UnitOfWork:
         self.planned_deleted: dict[IdentityKey, Node] = {}
         self.closed = False
         self.state = SessionState(self)
+        self.gc_pause = StagingPause()
 
     # -- staging -----------------------------------------------------------------
 
@@ -168,7 +210,7 @@ class UnitOfWork:
         self._check_open("add")
         if not isinstance(entity, Node):
             raise TypeError(f"add() takes a Node entity, got {type(entity).__name__}")
-        owner = entity.__dict__["_runic_state"]
+        owner = entity._runic_state
         if owner is not None and owner is not self.state:
             raise RunicError(f"{entity!r} belongs to another session; expunge it there first")
         key = identity_key(entity)
@@ -181,8 +223,11 @@ class UnitOfWork:
                 f"another {type(present).__name__} with key {key[1]!r} is already in this session"
             )
         self.identity[key] = entity
-        self.new[key] = entity
-        entity.__dict__["_runic_state"] = self.state
+        new = self.new
+        new[key] = entity
+        entity._runic_state = self.state
+        if len(new) == STAGING_PAUSE:
+            self.gc_pause.start(self)
 
     def changed(self, entity: Node) -> None:
         """``entity`` is about to change: keep its stored values and examine it next flush."""
@@ -192,12 +237,12 @@ class UnitOfWork:
             return
         dirty[key] = entity
         if key not in self.snapshots and key not in self.new:
-            self.snapshots[key] = snapshot(type(entity).__runic__, entity.__dict__["_runic_values"])
+            self.snapshots[key] = snapshot(type(entity).__runic__, entity._runic_values)
 
     def stored_values(self, key: IdentityKey, entity: Node) -> dict[str, Any]:
         """The field values of a stored entity as the graph holds them."""
         stored = self.snapshots.get(key)
-        return entity.__dict__["_runic_values"] if stored is None else stored
+        return entity._runic_values if stored is None else stored
 
     def delete(self, entity: Node) -> None:
         self._check_open("delete")
@@ -214,7 +259,7 @@ class UnitOfWork:
             del self.new[key]
             del self.identity[key]
             self.dirty.pop(key, None)
-            entity.__dict__["_runic_state"] = None
+            entity._runic_state = None
         else:
             self.deleted[key] = entity
 
@@ -225,7 +270,7 @@ class UnitOfWork:
                 table.pop(key, None)
             self.upserting.discard(key)
             self._forget_relations(key, entity)
-            entity.__dict__["_runic_state"] = None
+            entity._runic_state = None
 
     def upsert(self, entity: Node) -> Node:
         """Stage ``entity`` to be written by key whether or not it is stored (MERGE).
@@ -238,7 +283,7 @@ class UnitOfWork:
         if not isinstance(entity, Node):
             raise TypeError(f"merge() takes a Node entity, got {type(entity).__name__}")
         key = identity_key(entity)
-        values = entity.__dict__["_runic_values"]
+        values = entity._runic_values
         held = self.identity.get(key)
         if held is not None:
             if held is not entity:
@@ -246,12 +291,12 @@ class UnitOfWork:
                 self.changed(held)
                 set_values(held, snapshot(type(held).__runic__, values))
             return held
-        if entity.__dict__["_runic_state"] is not None:
+        if entity._runic_state is not None:
             entity = type(entity)(**snapshot(type(entity).__runic__, values))
         self.identity[key] = entity
         self.new[key] = entity
         self.upserting.add(key)
-        entity.__dict__["_runic_state"] = self.state
+        entity._runic_state = self.state
         return entity
 
     def link(
@@ -263,36 +308,49 @@ class UnitOfWork:
         properties: dict[str, Any] | None = None,
     ) -> None:
         """Stage ``relate``/``unrelate``; a loaded relation on ``source`` follows along."""
-        method = "relate" if kind == "merge" else "unrelate"
         if self.closed:
-            self._check_open(method)
+            self._check_open("relate" if kind == "merge" else "unrelate")
         if not isinstance(target, relation.target):
             relation.validate([target] if relation.to_many else target)  # raises, naming it
-        keys = []
-        for entity in (source, target):
-            if entity.__dict__["_runic_state"] is None:
-                self.add(entity)
-            key = identity_key(entity)
-            if entity.__dict__["_runic_state"] is not self.state or (
-                self.identity.get(key) is not entity
-            ):
-                raise RunicError(
-                    f"{method}(): {entity!r} is not in this session; add or load it here"
-                )
-            keys.append(key)
-        op = edge_op(kind, relation, source, target, properties, (keys[0], keys[1]))
-        pair = op.pair
-        previous = self.links.get(pair)
-        if kind == "merge" and properties is None and previous is not None:
-            op.properties = previous.properties
-        self.links[pair] = op
-        if source.__dict__["_runic_relations"]:
+        source_key = self._member_key(kind, source)
+        target_key = self._member_key(kind, target)
+        direction = relation.declaration.direction
+        if direction is Direction.INCOMING:
+            op = EdgeOp(kind, relation, target, source, properties, target_key, source_key)
+            pair = (relation.type, target_key, source_key, False)
+        else:
+            op = EdgeOp(kind, relation, source, target, properties, source_key, target_key)
+            undirected = kind == "unlink" and direction is Direction.BOTH
+            pair = (relation.type, source_key, target_key, undirected)
+        links = self.links
+        if kind == "merge" and properties is None:
+            previous = links.get(pair)
+            if previous is not None:
+                op.properties = previous.properties
+        links[pair] = op
+        if len(links) == STAGING_PAUSE:
+            self.gc_pause.start(self)
+        if source._runic_relations:
             self._follow_link(kind, source, relation, target)
+
+    def _member_key(self, kind: str, entity: Node) -> IdentityKey:
+        """The key of an entity held here (a free one is added first), or a refusal."""
+        state = entity._runic_state
+        if state is None:
+            self.add(entity)
+            state = entity._runic_state
+        info = type(entity).__runic__
+        assert info.primary_key is not None
+        key = (info.key_root, entity._runic_values[info.primary_key])
+        if state is not self.state or self.identity.get(key) is not entity:
+            method = "relate" if kind == "merge" else "unrelate"
+            raise RunicError(f"{method}(): {entity!r} is not in this session; add or load it here")
+        return key
 
     def _follow_link(
         self, kind: str, source: Node, relation: RelationAttribute, target: Node
     ) -> None:
-        loaded = source.__dict__["_runic_relations"]
+        loaded = source._runic_relations
         if relation.name not in loaded:
             return
         self.changed(source)  # a rollback must forget the relation as followed here
@@ -322,12 +380,12 @@ class UnitOfWork:
     # -- loading -----------------------------------------------------------------
 
     def cached(self, model: type[Node], key_value: Any) -> Node | None:
-        """The entity for ``(model, key)`` if this session holds it (and it is not deleted)."""
-        info = model.__runic__
-        key = (info.root, info.key_field.validate(key_value))
+        """The entity for ``(model, key)`` if this session holds it (and it is not deleted);
+        ``key_value`` is validated already."""
+        key = (model.__runic__.key_root, key_value)
         if key in self.deleted:
             return None
-        entity = self.identity.get(key)  # type: ignore[arg-type]
+        entity = self.identity.get(key)
         return entity if isinstance(entity, model) else None
 
     def merge(self, node: GraphNode) -> Node:
@@ -337,19 +395,19 @@ class UnitOfWork:
         key_field = info.key_field
         stored_key = node.properties.get(key_field.name)
         key_value = key_field.converter.from_db(stored_key) if stored_key is not None else None
-        key = (info.root, key_value)
-        present = self.identity.get(key)  # type: ignore[arg-type]
+        key = (info.key_root, key_value)
+        present = self.identity.get(key)
         if present is not None:
             return present
         entity = build_entity(cls, node, self.state)
-        self.identity[key] = entity  # type: ignore[index]
+        self.identity[key] = entity
         return entity
 
     def loaded_relation(
         self, entity: Node, relation: RelationAttribute, targets: list[Node]
     ) -> Any:
         """Set a relation read from the graph, unless the entity already holds it."""
-        loaded = entity.__dict__["_runic_relations"]
+        loaded = entity._runic_relations
         if relation.name in loaded:
             return loaded[relation.name]
         value: Any = (
@@ -364,16 +422,16 @@ class UnitOfWork:
     def bulk_updated(self, model: type[Node], names: list[str], rows: list[list[Any]]) -> None:
         """A bulk update stored these values: held entities take them as stored."""
         info = model.__runic__
-        root = info.root
+        root = info.key_root
         key_field = info.key_field
         converters = [info.fields[name].converter for name in names]
         for row in rows:
             key = (root, key_field.converter.from_db(row[0]))
-            entity = self.identity.get(key)  # type: ignore[arg-type]
+            entity = self.identity.get(key)
             if entity is None or not isinstance(entity, model):
                 continue
-            stored = self.snapshots.get(key)  # type: ignore[arg-type]
-            values = entity.__dict__["_runic_values"]
+            stored = self.snapshots.get(key)
+            values = entity._runic_values
             for name, converter, raw in zip(names, converters, row[1:], strict=True):
                 value = None if raw is None else converter.from_db(raw)
                 if stored is not None:  # changed here too: it diffs against the new value
@@ -384,8 +442,8 @@ class UnitOfWork:
         """A bulk delete removed these nodes: held entities leave the session."""
         info = model.__runic__
         for stored_key in keys:
-            key = (info.root, info.key_field.converter.from_db(stored_key))
-            entity = self.identity.get(key)  # type: ignore[arg-type]
+            key = (info.key_root, info.key_field.converter.from_db(stored_key))
+            entity = self.identity.get(key)
             if entity is not None:
                 self.expunge(entity)
 
@@ -397,7 +455,7 @@ class UnitOfWork:
         self.snapshots.pop(key, None)
         self.dirty.pop(key, None)
         self._forget_relations(key, entity)
-        entity.__dict__["_runic_relations"] = {}
+        entity._runic_relations = {}
 
     def persistent(self, entity: Node, method: str) -> IdentityKey:
         """The key of a stored entity held here, or a clear refusal."""
@@ -430,54 +488,22 @@ class UnitOfWork:
         self.planned_new = dict(self.new)
         self.planned_deleted = dict(self.deleted)
         plan.examined = len(examined) + len(self.new) + len(self.deleted)
-        for key, entity in self.new.items():
-            self._check_key_unchanged(key, entity)
-            model = type(entity)
-            values = entity.__dict__["_runic_values"]
-            if stored_as_is(model.__runic__):
-                # Stored form equals the values: one copy serves as row and snapshot.
-                row = self.planned[key] = snapshot(model.__runic__, values)
-            else:
-                row = to_storage(entity)
-                self.planned[key] = snapshot(model.__runic__, values)
-            if key in self.upserting:
-                plan.upserts.setdefault(model, []).append(row)
-            else:
-                plan.creates.setdefault(model, []).append(row)
-                plan.new_keys.setdefault(root_model(model), []).append(self._stored_key(entity))
-        for key, entity in examined.items():
-            if key in self.new or key in self.deleted:
-                continue
-            values = entity.__dict__["_runic_values"]
-            before = self.snapshots.get(key)
-            if values == before:
-                continue
-            self._check_key_unchanged(key, entity)
-            info = type(entity).__runic__
-            planned = self.planned[key] = snapshot(info, values)
-            changes = stored_changes(info, values, before or {})
-            if info.version is not None and before is not None:
-                bumped = self._check_version(plan, entity, before[info.version]).read + 1
-                changes[info.version] = planned[info.version] = bumped
-                self.planned_versions[key] = (info.version, bumped)
-            plan.updates.setdefault(type(entity), []).append((self._stored_key(entity), changes))
+        self._plan_creates(plan)
+        self._plan_updates(examined, plan)
         ops = dict(self.links)
         self.planned_links = dict(self.links)
         for key, entity in self.new.items():
-            if entity.__dict__["_runic_relations"]:
+            if entity._runic_relations:
                 self._relation_changes(key, entity, plan, ops)
         for key, entity in examined.items():
             if (
-                entity.__dict__["_runic_relations"]
+                entity._runic_relations
                 and key not in self.new
                 and key not in self.deleted
                 and self.identity.get(key) is entity
             ):
                 self._relation_changes(key, entity, plan, ops)
-        shapes: dict[tuple[Any, ...], tuple[EdgeShape, KeyEncoder, KeyEncoder]] = {}
-        for op in ops.values():
-            if self._alive(op.start_key, op.start) and self._alive(op.end_key, op.end):
-                self._plan_edge(op, plan, shapes)
+        self._plan_edges(ops, plan)
         for key, entity in self.deleted.items():
             version = type(entity).__runic__.version
             if version is not None:
@@ -498,7 +524,7 @@ class UnitOfWork:
         self, key: IdentityKey, entity: Node, plan: FlushPlan, ops: dict[PairKey, EdgeOp]
     ) -> None:
         relations = type(entity).__runic__.relations
-        for name, value in entity.__dict__["_runic_relations"].items():
+        for name, value in entity._runic_relations.items():
             relation = relations[name]
             targets = [t for t in relation_targets(value) if identity_key(t) not in self.deleted]
             now = tuple(dict.fromkeys(identity_key(target) for target in targets))
@@ -520,39 +546,106 @@ class UnitOfWork:
                     op = edge_op("unlink", relation, entity, self.identity[target_key])
                     ops[op.pair] = op
 
-    def _plan_edge(
-        self,
-        op: EdgeOp,
-        plan: FlushPlan,
-        shapes: dict[tuple[Any, ...], tuple[EdgeShape, KeyEncoder, KeyEncoder]],
-    ) -> None:
-        merge = op.kind == "merge"
-        start_key, end_key = op.start_key, op.end_key
-        new = self.new
-        if self.upserting:
-            upserting = self.upserting
+    def _plan_creates(self, plan: FlushPlan) -> None:
+        """A row per new entity, batched per model; created keys are checked first."""
+        upserting, planned = self.upserting, self.planned
+        batches: dict[tuple[type[Node], bool], _CreateBatch] = {}
+        for key, entity in self.new.items():
+            model = type(entity)
+            upsert = key in upserting if upserting else False
+            batch = batches.get((model, upsert))
+            if batch is None:
+                batch = batches[(model, upsert)] = _CreateBatch.of(plan, model, upsert)
+            values = entity._runic_values
+            if values[batch.key_name] != key[1]:
+                self._check_key_unchanged(key, entity)  # raises, naming both keys
+            if batch.plain:
+                # Stored form equals the values: one copy serves as row and snapshot.
+                row = planned[key] = dict(values)
+            else:
+                row = to_storage(entity)
+                planned[key] = snapshot(model.__runic__, values)
+            batch.rows.append(row)
+            keys = batch.keys
+            if keys is not None:
+                encode = batch.encode_key
+                keys.append(key[1] if encode is None else encode(key[1]))
+
+    def _plan_updates(self, examined: dict[IdentityKey, Node], plan: FlushPlan) -> None:
+        """The changed fields of each examined stored entity, batched per model."""
+        new, deleted, snapshots, planned = self.new, self.deleted, self.snapshots, self.planned
+        batches: dict[type[Node], _UpdateBatch] = {}
+        for key, entity in examined.items():
+            if key in new or key in deleted:
+                continue
+            values = entity._runic_values
+            before = snapshots.get(key)
+            if values == before:
+                continue
+            model = type(entity)
+            batch = batches.get(model)
+            if batch is None:
+                batch = batches[model] = _UpdateBatch.of(plan, model)
+            if values[batch.key_name] != key[1]:
+                self._check_key_unchanged(key, entity)  # raises, naming both keys
+            if batch.plain and before is not None:
+                planned[key] = dict(values)
+                changes = {
+                    name: value for name, value in values.items() if before[name] != value
+                }
+            else:
+                info = model.__runic__
+                planned[key] = snapshot(info, values)
+                changes = stored_changes(info, values, before or {})
+            version = batch.version
+            if version is not None and before is not None:
+                bumped = self._check_version(plan, entity, before[version]).read + 1
+                changes[version] = planned[key][version] = bumped
+                self.planned_versions[key] = (version, bumped)
+            encode = batch.encode_key
+            batch.rows.append((key[1] if encode is None else encode(key[1]), changes))
+
+    def _plan_edges(self, ops: dict[PairKey, EdgeOp], plan: FlushPlan) -> None:
+        """A row per edge operation between live entities, batched per edge shape."""
+        identity, deleted, new, upserting = self.identity, self.deleted, self.new, self.upserting
+        shapes: dict[tuple[Any, ...], tuple[list[EdgeRow], KeyEncoder | None, KeyEncoder | None]]
+        shapes = {}
+        for op in ops.values():
+            start_key, end_key = op.start_key, op.end_key
+            if (
+                identity.get(start_key) is not op.start
+                or identity.get(end_key) is not op.end
+                or (deleted and (start_key in deleted or end_key in deleted))
+            ):
+                continue
+            merge = op.kind == "merge"
+            # A new endpoint has no edges yet: CREATE is enough (an upserted one may have).
             fresh = merge and (
-                (start_key in new and start_key not in upserting)
-                or (end_key in new and end_key not in upserting)
+                (start_key in new and not (upserting and start_key in upserting))
+                or (end_key in new and not (upserting and end_key in upserting))
             )
-        else:
-            fresh = merge and (start_key in new or end_key in new)
-        start, end = type(op.start), type(op.end)
-        shape_key = (op.relation, op.kind, start, end, fresh)
-        found = shapes.get(shape_key)
-        if found is None:
-            shape = EdgeShape(
-                op.relation.type,
-                root_model(start),
-                root_model(end),
-                op.undirected,
-                op.relation.edge if merge else None,
-                fresh=fresh,
+            start, end = type(op.start), type(op.end)
+            shape_key = (op.relation, op.kind, start, end, fresh)
+            found = shapes.get(shape_key)
+            if found is None:
+                shape = EdgeShape(
+                    op.relation.type,
+                    root_model(start),
+                    root_model(end),
+                    op.undirected,
+                    op.relation.edge if merge else None,
+                    fresh=fresh,
+                )
+                rows: list[EdgeRow] = (plan.merges if merge else plan.unlinks).setdefault(shape, [])
+                found = shapes[shape_key] = (rows, _key_encoder(start), _key_encoder(end))
+            rows, encode_start, encode_end = found
+            rows.append(
+                EdgeRow(
+                    start_key[1] if encode_start is None else encode_start(start_key[1]),
+                    end_key[1] if encode_end is None else encode_end(end_key[1]),
+                    op.properties,
+                )
             )
-            found = shapes[shape_key] = (shape, _key_encoder(start), _key_encoder(end))
-        shape, encode_start, encode_end = found
-        row = EdgeRow(encode_start(start_key[1]), encode_end(end_key[1]), op.properties)
-        (plan.merges if merge else plan.unlinks).setdefault(shape, []).append(row)
 
     def _cascade(self) -> None:
         """Entities reachable through the relations of new and changed entities, and not
@@ -561,20 +654,20 @@ class UnitOfWork:
             entity
             for entities in (self.new, self.dirty)
             for entity in entities.values()
-            if entity.__dict__["_runic_relations"]
+            if entity._runic_relations
         ]
         while pending:
             entity = pending.pop()
-            for name, value in entity.__dict__["_runic_relations"].items():
+            for name, value in entity._runic_relations.items():
                 for target in relation_targets(value):
-                    if target.__dict__["_runic_state"] is None:
+                    if target._runic_state is None:
                         self.add(target)
                         pending.append(target)
                     else:
                         self.check_member(target, f"{type(entity).__name__}.{name}")
 
     def check_member(self, entity: Node, where: str) -> None:
-        if entity.__dict__["_runic_state"] is not self.state or (
+        if entity._runic_state is not self.state or (
             self.identity.get(identity_key(entity)) is not entity
         ):
             raise RunicError(f"{where}: {entity!r} is not in this session; add or load it here")
@@ -589,14 +682,11 @@ class UnitOfWork:
                 f"{identity_key(entity)[1]!r}); delete it and add a new one",
             )
 
-    def _alive(self, key: IdentityKey, entity: Node) -> bool:
-        return self.identity.get(key) is entity and key not in self.deleted
-
     @staticmethod
     def _stored_key(entity: Node) -> Any:
         info = type(entity).__runic__
         field = info.key_field
-        return field.converter.to_db(entity.__dict__["_runic_values"][field.name])
+        return field.converter.to_db(entity._runic_values[field.name])
 
     def flushed(self) -> None:
         """The plan was applied: what it sent becomes the new persistent state.
@@ -617,7 +707,7 @@ class UnitOfWork:
                 snapshots.pop(key, None)
                 dirty.pop(key, None)
                 self._forget_relations(key, entity)
-                entity.__dict__["_runic_state"] = None
+                entity._runic_state = None
             elif identity.get(key) is entity:
                 # Added or merged again during the flight: the node is gone now, so the
                 # next flush writes it again, by key.
@@ -627,7 +717,7 @@ class UnitOfWork:
                 self._forget_relations(key, entity)
         for key, (name, version) in self.planned_versions.items():
             if key in identity:
-                identity[key].__dict__["_runic_values"][name] = version
+                identity[key]._runic_values[name] = version
         # Examined entities are clean now (their values are stored) and need no snapshot,
         # unless they changed again during the flight: then they diff against what the
         # flush stored.
@@ -650,6 +740,7 @@ class UnitOfWork:
         self.planned_versions = {}
         self.planned_new = {}
         self.planned_deleted = {}
+        self.gc_pause.stop()
 
     def unplanned(self) -> None:
         """The last plan was not applied: what it examined is still changed."""
@@ -665,7 +756,7 @@ class UnitOfWork:
         for key, entity in self.new.items():
             self.identity.pop(key, None)
             self.dirty.pop(key, None)
-            entity.__dict__["_runic_state"] = None
+            entity._runic_state = None
         self.new.clear()
         self.upserting.clear()
         self.deleted.clear()
@@ -680,12 +771,14 @@ class UnitOfWork:
             if stored is not None:
                 set_values(entity, snapshot(type(entity).__runic__, stored))
             self._forget_relations(key, entity)
-            entity.__dict__["_runic_relations"] = {}
+            entity._runic_relations = {}
         self.dirty.clear()
         self.snapshots.clear()
+        self.gc_pause.stop()
 
     def close(self) -> None:
         self.closed = True
+        self.gc_pause.stop()
         for table in (self.identity, self.snapshots, self.new, self.deleted, self.dirty):
             table.clear()
         self.planned_dirty = {}
