@@ -13,7 +13,8 @@ import pytest
 from runic.ogm.driver.records import GraphNode
 from runic.ogm.exceptions import FieldValidationError
 from runic.ogm.model.tracking import TrackedList
-from runic.ogm.session.unit_of_work import IdentityKey, UnitOfWork
+from runic.ogm.session.identity import IdentityKey
+from runic.ogm.session.unit_of_work import UnitOfWork
 from tests.models import Article, User
 from tests.unit.test_flush import no_loading, stored_article, stored_user
 
@@ -169,3 +170,55 @@ def test_tracked_list_copies_are_plain_lists_and_hold_no_entity() -> None:
         assert reference() is None
     finally:
         gc.enable()
+
+
+def test_large_staging_pauses_the_collector_until_the_work_is_settled() -> None:
+    assert gc.isenabled()
+    for settle in ("flushed", "rollback", "close"):
+        unit = UnitOfWork(no_loading)
+        for i in range(999):
+            unit.add(User(id=f"n{i}", name="N", email=f"n{i}@x"))
+        assert gc.isenabled()  # small work: left alone
+        unit.add(User(id="last", name="N", email="last@x"))
+        assert not gc.isenabled(), settle
+        if settle == "flushed":
+            unit.plan()
+            unit.flushed()
+        else:
+            getattr(unit, settle)()
+        assert gc.isenabled(), settle
+
+
+def test_a_collector_the_application_turned_off_stays_off() -> None:
+    gc.disable()
+    try:
+        unit = UnitOfWork(no_loading)
+        for i in range(1_000):
+            unit.add(User(id=f"n{i}", name="N", email=f"n{i}@x"))
+        unit.close()
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_an_abandoned_session_resumes_the_collector() -> None:
+    from runic.ogm import AsyncSession, Session
+    from runic.ogm.driver.dialect import FALKORDB
+
+    class NoDatabase:
+        dialect = FALKORDB
+        name = "none"
+
+        def execute(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("nothing is sent")
+
+    class NoAsyncDatabase(NoDatabase):
+        async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+            raise AssertionError("nothing is sent")
+
+    for make in (lambda: Session(NoDatabase()), lambda: AsyncSession(NoAsyncDatabase())):
+        session = make()
+        session.add_all(User(id=f"n{i}", name="N", email=f"n{i}@x") for i in range(1_000))
+        assert not gc.isenabled()
+        del session  # never closed, never committed
+        assert gc.isenabled()

@@ -53,13 +53,9 @@ from runic.ogm.session.flush import (
     compile_get_or_create,
     root_model,
 )
+from runic.ogm.session.identity import identity_key, relation_targets, stored_key
 from runic.ogm.session.unique_values import checks_values, refuse_unsafe
-from runic.ogm.session.unit_of_work import (
-    RelationLoader,
-    UnitOfWork,
-    identity_key,
-    relation_targets,
-)
+from runic.ogm.session.unit_of_work import RelationLoader, UnitOfWork
 
 #: An operation: yields queries, is sent their results, returns its answer.
 type Operation[T] = Generator[CompiledQuery, QueryResult, T]
@@ -111,7 +107,7 @@ class SessionCore:
         self.dialect = dialect
         self.autoflush = autoflush
         self.chunk_size = CHUNK_SIZE
-        self.unit = UnitOfWork(relation_loader)
+        self.unit = UnitOfWork(relation_loader, owner=self)
         #: Root models whose key index is known to exist (shared by a driver's sessions).
         self.indexed_keys = set() if indexed_keys is None else indexed_keys
 
@@ -628,7 +624,7 @@ class SessionCore:
             stored = {_hashable(value): owner for value, owner in result.rows}
             for entity, value in candidates:
                 owner = stored.get(_hashable(value), _NONE)
-                if owner is not _NONE and owner != UnitOfWork._stored_key(entity):
+                if owner is not _NONE and owner != stored_key(entity):
                     return _violation(
                         error,
                         entity,

@@ -15,7 +15,8 @@ need to know that a flight is under way, and are handled here:
 from __future__ import annotations
 
 from runic.ogm.model.node import Node
-from runic.ogm.session.unit_of_work import IdentityKey, UnitOfWork, identity_key
+from runic.ogm.session.identity import IdentityKey, identity_key
+from runic.ogm.session.unit_of_work import UnitOfWork
 
 
 class Flight:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from types import TracebackType
 from typing import Any, Concatenate, NoReturn, Self
 
 from runic.ogm.driver.base import GraphDriver, has_async_execute
+from runic.ogm.exceptions import DetachedEntityError
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.session.core import Operation, SessionCore, Steps
 from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
+from runic.ogm.session.unit_of_work import RelationLoader
 
 
 class Session(SessionMethods):
@@ -33,7 +36,7 @@ class Session(SessionMethods):
             )
         self.driver = driver
         self._core = SessionCore(
-            driver.dialect, self._load_relation, autoflush, indexed_keys(driver)
+            driver.dialect, _weak_loader(self), autoflush, indexed_keys(driver)
         )
         self._guard: ThreadGuard = ThreadGuard()
 
@@ -98,3 +101,19 @@ class Session(SessionMethods):
 
     async def __aexit__(self, *args: object) -> None:  # pragma: no cover - __aenter__ refuses
         return None
+
+
+def _weak_loader(session: Session) -> RelationLoader:
+    """The session's lazy loader, holding the session weakly: the unit of work holds the
+    loader, so a strong one would keep an abandoned session alive until a collection."""
+    method = weakref.WeakMethod(session._load_relation)
+
+    def load(entity: Node, relation: RelationAttribute) -> Any:
+        bound = method()
+        if bound is None:
+            raise DetachedEntityError(
+                f"{type(entity).__name__}.{relation.name} was not loaded and its session is gone"
+            )
+        return bound(entity, relation)
+
+    return load

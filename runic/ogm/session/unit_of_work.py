@@ -6,13 +6,13 @@ to send and tells it what came back, so ``Session`` and ``AsyncSession`` share e
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any, Literal
 
 from runic.ogm.allocation import STAGING_PAUSE, StagingPause
 from runic.ogm.driver.records import GraphNode
-from runic.ogm.exceptions import DetachedEntityError, FieldValidationError, RunicError
+from runic.ogm.exceptions import DetachedEntityError, RunicError
 from runic.ogm.model.entity import Entity
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
@@ -21,121 +21,20 @@ from runic.ogm.model.storage import (
     from_storage,
     set_values,
     snapshot,
-    stored_as_is,
-    stored_changes,
-    to_storage,
 )
 from runic.ogm.model.tracking import TrackedList
 from runic.ogm.session.decoding import build_entity, node_class
-from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, VersionCheck, root_model
+from runic.ogm.session.identity import (
+    EdgeOp,
+    IdentityKey,
+    PairKey,
+    identity_key,
+)
+from runic.ogm.session.planning import FlushPlanning
 
-#: (root model's ``key_root``, primary key value): one per stored node.
-IdentityKey = tuple[int, Any]
 #: Serves an unloaded relation of a stored entity: the sync session loads it with one
 #: query, the async session refuses with ``LazyLoadError``.
 RelationLoader = Callable[[Node, RelationAttribute], Any]
-#: (edge type, start, end, undirected): one pending edge operation per pair.
-PairKey = tuple[str, IdentityKey, IdentityKey, bool]
-
-
-#: Turns a key value into its stored form (the identity when they are the same).
-KeyEncoder = Callable[[Any], Any]
-
-
-def _key_encoder(model: type[Node]) -> KeyEncoder | None:
-    """How a key value is stored; None when it is stored as it is."""
-    converter = model.__runic__.key_field.converter
-    return None if converter.passthrough else converter.to_db
-
-
-@dataclass(slots=True)
-class _UpdateBatch:
-    """Where a flush puts the changes of one model's stored entities."""
-
-    rows: list[tuple[Any, dict[str, Any]]]
-    key_name: str
-    encode_key: KeyEncoder | None
-    #: The values are stored as they are and hold no list: changes are the values.
-    plain: bool
-    version: str | None
-
-    @classmethod
-    def of(cls, plan: FlushPlan, model: type[Node]) -> _UpdateBatch:
-        info = model.__runic__
-        assert info.primary_key is not None
-        plain = stored_as_is(info) and not info.mutable
-        rows = plan.updates.setdefault(model, [])
-        return cls(rows, info.primary_key, _key_encoder(model), plain, info.version)
-
-
-@dataclass(slots=True)
-class _CreateBatch:
-    """Where a flush puts the rows (and checked keys) of one model's new entities."""
-
-    rows: list[dict[str, Any]]
-    #: Keys that must not be stored yet (None for upserts, written by key anyway).
-    keys: list[Any] | None
-    key_name: str
-    encode_key: KeyEncoder | None
-    #: The values are stored as they are and hold no list: a plain copy is the row.
-    plain: bool
-
-    @classmethod
-    def of(cls, plan: FlushPlan, model: type[Node], upsert: bool) -> _CreateBatch:
-        info = model.__runic__
-        rows = (plan.upserts if upsert else plan.creates).setdefault(model, [])
-        keys = None if upsert else plan.new_keys.setdefault(root_model(model), [])
-        assert info.primary_key is not None
-        plain = stored_as_is(info) and not info.mutable
-        return cls(rows, keys, info.primary_key, _key_encoder(model), plain)
-
-
-def identity_key(entity: Node) -> IdentityKey:
-    info = type(entity).__runic__
-    assert info.primary_key is not None
-    return info.key_root, entity._runic_values[info.primary_key]
-
-
-def relation_targets(value: Any) -> list[Node]:
-    """A relation's value as a list: a to-many list, or a to-one entity or None."""
-    if value is None:
-        return []
-    return list(value) if isinstance(value, list) else [value]
-
-
-@dataclass(slots=True)
-class EdgeOp:
-    """A pending ``relate`` (merge) or ``unrelate`` (unlink), normalised to start -> end."""
-
-    kind: Literal["merge", "unlink"]
-    relation: RelationAttribute
-    start: Node
-    end: Node
-    properties: dict[str, Any] | None
-    start_key: IdentityKey
-    end_key: IdentityKey
-
-    @property
-    def undirected(self) -> bool:
-        return self.kind == "unlink" and self.relation.direction is Direction.BOTH
-
-    @property
-    def pair(self) -> PairKey:
-        return (self.relation.type, self.start_key, self.end_key, self.undirected)
-
-
-def edge_op(
-    kind: Literal["merge", "unlink"],
-    relation: RelationAttribute,
-    source: Node,
-    target: Node,
-    properties: dict[str, Any] | None = None,
-    keys: tuple[IdentityKey, IdentityKey] | None = None,
-) -> EdgeOp:
-    source_key, target_key = keys or (identity_key(source), identity_key(target))
-    if relation.direction is Direction.INCOMING:
-        return EdgeOp(kind, relation, target, source, properties, target_key, source_key)
-    return EdgeOp(kind, relation, source, target, properties, source_key, target_key)
 
 
 class SessionState:
@@ -168,9 +67,12 @@ class SessionState:
         self.unit.changed(entity)
 
 
-class UnitOfWork:
-    def __init__(self, relation_loader: RelationLoader) -> None:
+class UnitOfWork(FlushPlanning):
+    def __init__(self, relation_loader: RelationLoader, owner: object | None = None) -> None:
         self.relation_loader = relation_loader
+        #: What a collector paused for staging waits for at most (see StagingPause): the
+        #: session core, which nothing but its session holds, so it goes when that goes.
+        self._owner = weakref.ref(owner if owner is not None else self)
         self.identity: dict[IdentityKey, Node] = {}
         #: Held entities changed since the last flush, by the key they had then: all that
         #: a flush examines besides ``new``, ``deleted`` and ``links``.
@@ -227,7 +129,7 @@ class UnitOfWork:
         new[key] = entity
         entity._runic_state = self.state
         if len(new) == STAGING_PAUSE:
-            self.gc_pause.start(self)
+            self.gc_pause.start(self._owner() or self)
 
     def changed(self, entity: Node) -> None:
         """``entity`` is about to change: keep its stored values and examine it next flush."""
@@ -329,7 +231,7 @@ class UnitOfWork:
                 op.properties = previous.properties
         links[pair] = op
         if len(links) == STAGING_PAUSE:
-            self.gc_pause.start(self)
+            self.gc_pause.start(self._owner() or self)
         if source._runic_relations:
             self._follow_link(kind, source, relation, target)
 
@@ -473,220 +375,11 @@ class UnitOfWork:
         """Whether anything may need sending (O(1): what a query's autoflush asks first)."""
         return bool(self.new or self.dirty or self.deleted or self.links or self.planned_dirty)
 
-    def plan(self) -> FlushPlan:
-        """The work to send: built from what changed, never by walking what is held."""
-        self.unplanned()
-        if not (self.new or self.dirty or self.deleted or self.links):
-            return FlushPlan()  # nothing changed, whatever the session holds
-        self._cascade()
-        plan = FlushPlan()
-        examined = self.planned_dirty = self.dirty
-        self.dirty = {}
-        self.planned = {}
-        self.planned_relations = {}
-        self.planned_versions = {}
-        self.planned_new = dict(self.new)
-        self.planned_deleted = dict(self.deleted)
-        plan.examined = len(examined) + len(self.new) + len(self.deleted)
-        self._plan_creates(plan)
-        self._plan_updates(examined, plan)
-        ops = dict(self.links)
-        self.planned_links = dict(self.links)
-        for key, entity in self.new.items():
-            if entity._runic_relations:
-                self._relation_changes(key, entity, plan, ops)
-        for key, entity in examined.items():
-            if (
-                entity._runic_relations
-                and key not in self.new
-                and key not in self.deleted
-                and self.identity.get(key) is entity
-            ):
-                self._relation_changes(key, entity, plan, ops)
-        self._plan_edges(ops, plan)
-        for key, entity in self.deleted.items():
-            version = type(entity).__runic__.version
-            if version is not None:
-                check = self._check_version(plan, entity, self.stored_values(key, entity)[version])
-                plan.versioned_deletes.setdefault(type(entity), []).append(check)
-            else:
-                plan.deletes.setdefault(type(entity), []).append(self._stored_key(entity))
-        return plan
-
-    def _check_version(self, plan: FlushPlan, entity: Node, read: int) -> VersionCheck:
-        """Have the flush write ``entity`` only if the graph still holds the version this
-        session read (its new version is one more)."""
-        check = VersionCheck(self._stored_key(entity), read, entity)
-        plan.versions.setdefault(type(entity), []).append(check)
-        return check
-
-    def _relation_changes(
-        self, key: IdentityKey, entity: Node, plan: FlushPlan, ops: dict[PairKey, EdgeOp]
-    ) -> None:
-        relations = type(entity).__runic__.relations
-        for name, value in entity._runic_relations.items():
-            relation = relations[name]
-            targets = [t for t in relation_targets(value) if identity_key(t) not in self.deleted]
-            now = tuple(dict.fromkeys(identity_key(target) for target in targets))
-            before = self.relations.get((key, name))
-            if before is None and (key not in self.new or key in self.upserting):
-                # Assigned without being loaded: the new value replaces whatever is stored.
-                plan.clears.setdefault(relation, []).append(self._stored_key(entity))
-            before = before or ()
-            if now == before:
-                continue
-            self.planned_relations[(key, name)] = now
-            by_key = {identity_key(target): target for target in targets}
-            for target_key in now:
-                if target_key not in before:
-                    op = edge_op("merge", relation, entity, by_key[target_key])
-                    ops[op.pair] = op
-            for target_key in before:
-                if target_key not in now and target_key in self.identity:
-                    op = edge_op("unlink", relation, entity, self.identity[target_key])
-                    ops[op.pair] = op
-
-    def _plan_creates(self, plan: FlushPlan) -> None:
-        """A row per new entity, batched per model; created keys are checked first."""
-        upserting, planned = self.upserting, self.planned
-        batches: dict[tuple[type[Node], bool], _CreateBatch] = {}
-        for key, entity in self.new.items():
-            model = type(entity)
-            upsert = key in upserting if upserting else False
-            batch = batches.get((model, upsert))
-            if batch is None:
-                batch = batches[(model, upsert)] = _CreateBatch.of(plan, model, upsert)
-            values = entity._runic_values
-            if values[batch.key_name] != key[1]:
-                self._check_key_unchanged(key, entity)  # raises, naming both keys
-            if batch.plain:
-                # Stored form equals the values: one copy serves as row and snapshot.
-                row = planned[key] = dict(values)
-            else:
-                row = to_storage(entity)
-                planned[key] = snapshot(model.__runic__, values)
-            batch.rows.append(row)
-            keys = batch.keys
-            if keys is not None:
-                encode = batch.encode_key
-                keys.append(key[1] if encode is None else encode(key[1]))
-
-    def _plan_updates(self, examined: dict[IdentityKey, Node], plan: FlushPlan) -> None:
-        """The changed fields of each examined stored entity, batched per model."""
-        new, deleted, snapshots, planned = self.new, self.deleted, self.snapshots, self.planned
-        batches: dict[type[Node], _UpdateBatch] = {}
-        for key, entity in examined.items():
-            if key in new or key in deleted:
-                continue
-            values = entity._runic_values
-            before = snapshots.get(key)
-            if values == before:
-                continue
-            model = type(entity)
-            batch = batches.get(model)
-            if batch is None:
-                batch = batches[model] = _UpdateBatch.of(plan, model)
-            if values[batch.key_name] != key[1]:
-                self._check_key_unchanged(key, entity)  # raises, naming both keys
-            if batch.plain and before is not None:
-                planned[key] = dict(values)
-                changes = {
-                    name: value for name, value in values.items() if before[name] != value
-                }
-            else:
-                info = model.__runic__
-                planned[key] = snapshot(info, values)
-                changes = stored_changes(info, values, before or {})
-            version = batch.version
-            if version is not None and before is not None:
-                bumped = self._check_version(plan, entity, before[version]).read + 1
-                changes[version] = planned[key][version] = bumped
-                self.planned_versions[key] = (version, bumped)
-            encode = batch.encode_key
-            batch.rows.append((key[1] if encode is None else encode(key[1]), changes))
-
-    def _plan_edges(self, ops: dict[PairKey, EdgeOp], plan: FlushPlan) -> None:
-        """A row per edge operation between live entities, batched per edge shape."""
-        identity, deleted, new, upserting = self.identity, self.deleted, self.new, self.upserting
-        shapes: dict[tuple[Any, ...], tuple[list[EdgeRow], KeyEncoder | None, KeyEncoder | None]]
-        shapes = {}
-        for op in ops.values():
-            start_key, end_key = op.start_key, op.end_key
-            if (
-                identity.get(start_key) is not op.start
-                or identity.get(end_key) is not op.end
-                or (deleted and (start_key in deleted or end_key in deleted))
-            ):
-                continue
-            merge = op.kind == "merge"
-            # A new endpoint has no edges yet: CREATE is enough (an upserted one may have).
-            fresh = merge and (
-                (start_key in new and not (upserting and start_key in upserting))
-                or (end_key in new and not (upserting and end_key in upserting))
-            )
-            start, end = type(op.start), type(op.end)
-            shape_key = (op.relation, op.kind, start, end, fresh)
-            found = shapes.get(shape_key)
-            if found is None:
-                shape = EdgeShape(
-                    op.relation.type,
-                    root_model(start),
-                    root_model(end),
-                    op.undirected,
-                    op.relation.edge if merge else None,
-                    fresh=fresh,
-                )
-                rows: list[EdgeRow] = (plan.merges if merge else plan.unlinks).setdefault(shape, [])
-                found = shapes[shape_key] = (rows, _key_encoder(start), _key_encoder(end))
-            rows, encode_start, encode_end = found
-            rows.append(
-                EdgeRow(
-                    start_key[1] if encode_start is None else encode_start(start_key[1]),
-                    end_key[1] if encode_end is None else encode_end(end_key[1]),
-                    op.properties,
-                )
-            )
-
-    def _cascade(self) -> None:
-        """Entities reachable through the relations of new and changed entities, and not
-        yet in a session, join this one (and so on from them)."""
-        pending = [
-            entity
-            for entities in (self.new, self.dirty)
-            for entity in entities.values()
-            if entity._runic_relations
-        ]
-        while pending:
-            entity = pending.pop()
-            for name, value in entity._runic_relations.items():
-                for target in relation_targets(value):
-                    if target._runic_state is None:
-                        self.add(target)
-                        pending.append(target)
-                    else:
-                        self.check_member(target, f"{type(entity).__name__}.{name}")
-
     def check_member(self, entity: Node, where: str) -> None:
         if entity._runic_state is not self.state or (
             self.identity.get(identity_key(entity)) is not entity
         ):
             raise RunicError(f"{where}: {entity!r} is not in this session; add or load it here")
-
-    def _check_key_unchanged(self, key: IdentityKey, entity: Node) -> None:
-        if identity_key(entity) != key:
-            info = type(entity).__runic__
-            raise FieldValidationError(
-                info.name,
-                info.key_field.name,
-                f"the primary key of an entity in a session cannot change ({key[1]!r} -> "
-                f"{identity_key(entity)[1]!r}); delete it and add a new one",
-            )
-
-    @staticmethod
-    def _stored_key(entity: Node) -> Any:
-        info = type(entity).__runic__
-        field = info.key_field
-        return field.converter.to_db(entity._runic_values[field.name])
 
     def flushed(self) -> None:
         """The plan was applied: what it sent becomes the new persistent state.
