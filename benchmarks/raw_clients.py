@@ -2,7 +2,7 @@
 
 Each runs hand-written Cypher through the backend's own client package (``falkordb``,
 ``neo4j``, ``psycopg``) and returns its rows, with the few chores a benchmark needs:
-empty the graph, index the key.
+empty the graph, index the key, read a returned node's properties.
 """
 
 from __future__ import annotations
@@ -22,6 +22,10 @@ class FalkorDBRaw:
 
     def ro_query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
         return list(self.graph.ro_query(cypher, params).result_set)
+
+    @staticmethod
+    def properties(node: Any) -> dict[str, Any]:
+        return dict(node.properties)
 
     def empty(self) -> None:
         self.graph.query("MATCH (n) DETACH DELETE n")
@@ -58,6 +62,10 @@ class BoltRaw:
             ).records
         )
 
+    @staticmethod
+    def properties(node: Any) -> dict[str, Any]:
+        return dict(node)
+
     def empty(self) -> None:
         self.query("MATCH (n) DETACH DELETE n")
 
@@ -90,6 +98,12 @@ class AGERaw:
         return rows
 
     ro_query = query
+
+    @staticmethod
+    def properties(node: Any) -> dict[str, Any]:
+        """A vertex as psycopg returns it: agtype text, ``{...}::vertex``."""
+        vertex: dict[str, Any] = json.loads(str(node).rsplit("::", 1)[0])
+        return dict(vertex["properties"])
 
     def empty(self) -> None:
         self.query("MATCH (n) DETACH DELETE n")

@@ -25,6 +25,7 @@ from redis.retry import Retry
 
 from runic.ogm.allocation import allocation_burst
 from runic.ogm.driver.dialect import FALKORDB, Dialect
+from runic.ogm.driver.falkordb_params import params_header
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import ConstraintViolationError, DriverError
 
@@ -229,21 +230,23 @@ class FalkorDBDriver:
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
-        arguments = dict(params) if params else None
+        # The parameters go in front as the client's ``CYPHER ...`` header, written by
+        # runic (faster, same text); the client is given none and sends ``query`` as is.
+        query = params_header(params) + cypher if params else cypher
         try:
             if read_only:
                 try:
-                    result = self.graph.ro_query(cypher, arguments)
+                    result = self.graph.ro_query(query)
                 except ResponseError as error:
                     if EMPTY_GRAPH not in str(error):
                         raise
                     # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
                     self._graph_ready = False
                     self._ensure_graph()
-                    result = self.graph.ro_query(cypher, arguments)
+                    result = self.graph.ro_query(query)
             else:
                 self._ensure_graph()
-                result = self._writer.query(cypher, arguments)
+                result = self._writer.query(query)
         except RedisError as error:
             raise translate_error(error, cypher) from error
         return neutral_result(result)
@@ -402,20 +405,20 @@ class AsyncFalkorDBDriver:
         self, handle: _LoopHandle, cypher: str, params: Mapping[str, Any] | None, read_only: bool
     ) -> QueryResult:
         graph = handle.graph
-        arguments = dict(params) if params else None
+        query = params_header(params) + cypher if params else cypher  # see FalkorDBDriver.execute
         try:
             if read_only:
                 try:
-                    result = await graph.ro_query(cypher, arguments)
+                    result = await graph.ro_query(query)
                 except ResponseError as error:
                     if EMPTY_GRAPH not in str(error):
                         raise
                     self._graph_ready = False  # see FalkorDBDriver.execute
                     await self._ensure_graph(handle)
-                    result = await graph.ro_query(cypher, arguments)
+                    result = await graph.ro_query(query)
             else:
                 await self._ensure_graph(handle)
-                result = await handle.writer.query(cypher, arguments)
+                result = await handle.writer.query(query)
         except RedisError as error:
             raise translate_error(error, cypher) from error
         return neutral_result(result)
