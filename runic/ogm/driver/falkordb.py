@@ -289,8 +289,11 @@ class FalkorDBDriver:
 def neutral_result(result: Any) -> QueryResult:
     """The client's parsed result as neutral records."""
     columns = [column[1] for column in result.header]
-    with allocation_burst(len(result.result_set)):
-        rows = [[neutral(value) for value in row] for row in result.result_set]
+    result_set = result.result_set
+    if len(result_set) == 1:  # one row (a get): no pause to arrange
+        return QueryResult(columns, [[neutral(value) for value in result_set[0]]])
+    with allocation_burst(len(result_set)):
+        rows = [[neutral(value) for value in row] for row in result_set]
     return QueryResult(columns, rows)
 
 
@@ -364,6 +367,10 @@ class AsyncFalkorDBDriver:
         self.graph = graph
         self._first: tuple[Any, bool] | None = (graph, owns_connection)
         self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopHandle] = WeakKeyDictionary()
+        #: The last loop to run a query and its handle: the common case, found without a
+        #: weak dictionary lookup. (A loop closed and replaced by a new one at the same
+        #: address is not the same object while this holds it.)
+        self._last: tuple[asyncio.AbstractEventLoop, _LoopHandle] | None = None
 
     def _open_graph(self) -> Any:
         from falkordb.asyncio import FalkorDB as AsyncFalkorDB
@@ -395,7 +402,13 @@ class AsyncFalkorDBDriver:
     async def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
-        handle = self._loops.get(asyncio.get_running_loop()) or self._handle()
+        loop = asyncio.get_running_loop()
+        last = self._last
+        if last is not None and last[0] is loop:
+            handle = last[1]
+        else:
+            handle = self._loops.get(loop) or self._handle()
+            self._last = (loop, handle)
         if handle.slots is not None:
             async with handle.slots:
                 return await self._execute(handle, cypher, params, read_only)

@@ -28,6 +28,9 @@ class _Codec:
     mutable: tuple[str, ...]
     #: Mutable fields whose stored form is the value itself: copied when sent.
     shared: tuple[str, ...]
+    #: The field names, when every field is stored as its value and none holds a list:
+    #: a property map with exactly these keys is the values as it is.
+    plain_names: frozenset[str] | None
 
 
 _codecs: dict[ModelInfo, _Codec] = {}
@@ -48,6 +51,9 @@ def _codec(info: ModelInfo) -> _Codec:
                 for name, field in fields
             ),
             mutable=info.mutable,
+            plain_names=frozenset(info.fields)
+            if not info.mutable and all(field.converter.passthrough for _, field in fields)
+            else None,
             shared=tuple(
                 name
                 for name, field in fields
@@ -91,8 +97,11 @@ def from_storage(info: ModelInfo, properties: Mapping[str, Any]) -> dict[str, An
     Missing properties take the field's default (None for Optional fields), so nodes
     written by other tools still load.
     """
+    codec = _codec(info)
+    if codec.plain_names is not None and properties.keys() == codec.plain_names:
+        return dict(properties)  # every field stored, none converted: the common read
     values: dict[str, Any] = {}
-    for name, field, decode in _codec(info).decoders:
+    for name, field, decode in codec.decoders:
         stored = properties.get(name)
         if stored is None:
             values[name] = field.default_value()

@@ -36,7 +36,9 @@ class AsyncSession(SessionMethods):
                 "use Session for a sync driver, or AsyncFalkorDBDriver(graph)"
             )
         self.driver = driver
-        self._core = SessionCore(driver.dialect, refuse_lazy_load, autoflush, indexed_keys(driver))
+        self._core = SessionCore(
+            driver.dialect, refuse_lazy_load, autoflush, lambda: indexed_keys(driver)
+        )
         self._guard: TaskGuard = TaskGuard(self._core.unit)
 
     async def _run[T](self, operation: Operation[T]) -> T:

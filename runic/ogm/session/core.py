@@ -8,7 +8,7 @@ through ``send()`` (or the driver's error through ``throw()``) and returns its a
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NoReturn
 
@@ -102,14 +102,16 @@ class SessionCore:
         dialect: Dialect,
         relation_loader: RelationLoader,
         autoflush: bool,
-        indexed_keys: set[type[Node]] | None = None,
+        indexed_keys: Callable[[], set[type[Node]]] | None = None,
     ) -> None:
         self.dialect = dialect
         self.autoflush = autoflush
         self.chunk_size = CHUNK_SIZE
         self.unit = UnitOfWork(relation_loader, owner=self)
         #: Root models whose key index is known to exist (shared by a driver's sessions).
-        self.indexed_keys = set() if indexed_keys is None else indexed_keys
+        #: Root models whose key index is known to exist, shared by a driver's sessions;
+        #: looked up on the first creating flush (most sessions never need it).
+        self._indexed_keys = indexed_keys or set
 
     # -- writing -----------------------------------------------------------------
 
@@ -161,14 +163,15 @@ class SessionCore:
 
     def _index_keys(self, models: Iterable[type[Node]]) -> Operation[None]:
         """Make sure the keys a flush checks are indexed (once per driver and model)."""
-        missing = [model for model in models if model not in self.indexed_keys]
+        known = self._indexed_keys()
+        missing = [model for model in models if model not in known]
         if not missing:
             return
         from runic.ogm.schema.keys import ensure_key_index  # the schema package uses this one
 
         for model in missing:
             yield from ensure_key_index(self.dialect, model)
-            self.indexed_keys.add(model)
+            known.add(model)
 
     def rollback(self) -> None:
         """Discard work not flushed yet; flushed work is stored (FalkorDB has no transaction)."""
@@ -180,13 +183,14 @@ class SessionCore:
 
     def finish(self, success: bool) -> Operation[None]:
         """The end of a ``with`` block: commit on success, roll back on error, close always."""
+        unit = self.unit
         try:
-            if success:
+            if not success:
+                unit.rollback()
+            elif unit.pending:
                 yield from self.flush()
-            else:
-                self.unit.rollback()
         finally:
-            self.unit.close()
+            unit.close()
 
     def _prepare(self) -> Operation[None]:
         if self.autoflush:
@@ -382,16 +386,23 @@ class SessionCore:
         self, entity: Node, relation: RelationAttribute, children: FetchTree, value: Any
     ) -> None:
         """Fill a fetched relation (and the relations fetched under it) from ``collect()``."""
-        targets: list[Node] = []
-        for item in value or ():
-            node, nested = (item[0], item[1:]) if children else (item, ())
-            if node is None:
-                continue
-            target = self.unit.merge(node)
-            for (child, grandchildren), child_value in zip(children, nested, strict=True):
-                self._attach(target, child, grandchildren, child_value)
-            if all(target is not seen for seen in targets):
-                targets.append(target)
+        merge = self.unit.merge
+        if not children:  # the common case: a list of nodes
+            found = [merge(node) for node in value or () if node is not None]
+            targets = list({id(target): target for target in found}.values())
+        else:
+            targets = []
+            seen: set[int] = set()
+            for item in value or ():
+                node, nested = item[0], item[1:]
+                if node is None:
+                    continue
+                target = merge(node)
+                for (child, grandchildren), child_value in zip(children, nested, strict=True):
+                    self._attach(target, child, grandchildren, child_value)
+                if id(target) not in seen:
+                    seen.add(id(target))
+                    targets.append(target)
         self.unit.loaded_relation(entity, relation, targets)
 
     def search(self, statement: Select[Any]) -> Operation[list[SearchHit[Any]]]:

@@ -36,7 +36,7 @@ class Session(SessionMethods):
             )
         self.driver = driver
         self._core = SessionCore(
-            driver.dialect, _weak_loader(self), autoflush, indexed_keys(driver)
+            driver.dialect, _weak_loader(self), autoflush, lambda: indexed_keys(driver)
         )
         self._guard: ThreadGuard = ThreadGuard()
 

@@ -16,6 +16,7 @@ from runic.ogm.exceptions import DetachedEntityError, RunicError
 from runic.ogm.model.entity import Entity
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
+from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import Direction, RelationAttribute
 from runic.ogm.model.storage import (
     from_storage,
@@ -292,11 +293,12 @@ class UnitOfWork(FlushPlanning):
 
     def merge(self, node: GraphNode) -> Node:
         """The session's entity for a loaded node; an entity already held wins."""
-        cls = node_class(node)
+        cls = registry.class_for_labels(node.labels) or node_class(node)  # (which raises)
         info = cls.__runic__
         key_field = info.key_field
-        stored_key = node.properties.get(key_field.name)
-        key_value = key_field.converter.from_db(stored_key) if stored_key is not None else None
+        key_value = node.properties.get(key_field.name)
+        if key_value is not None and key_field.plain is None:
+            key_value = key_field.converter.from_db(key_value)
         key = (info.key_root, key_value)
         present = self.identity.get(key)
         if present is not None:
