@@ -73,6 +73,18 @@ def labels_pattern(model: type[Node], dialect: Dialect = FALKORDB, properties: s
     On a one-label backend the node carries its root's label, and each further label is a
     ``_is_<Label>: true`` property, matched the same way.
     """
+    key = (model, dialect, properties)
+    pattern = _patterns.get(key)
+    if pattern is None:
+        pattern = _patterns[key] = _labels_pattern(model, dialect, properties)
+    return pattern
+
+
+#: Patterns by (model, dialect, properties): every statement compiles a few of them.
+_patterns: dict[tuple[type[Node], Dialect, str], str] = {}
+
+
+def _labels_pattern(model: type[Node], dialect: Dialect, properties: str) -> str:
     labels = model.__runic__.labels
     entries = [properties] if properties else []
     if dialect.single_label:

@@ -94,7 +94,7 @@ class Select[T]:
             for field in condition.fields():
                 bind_field(self.steps, self.current, field)
             bound.append((self.current, condition))
-        return replace(self, conditions=tuple(bound))
+        return _evolve(self, conditions=tuple(bound))
 
     def alias(self, name: str) -> Select[T]:
         """Name the current step (the root, or the last traversal target)."""
@@ -104,7 +104,7 @@ class Select[T]:
             raise StatementError(f"alias {name!r} is already used in this statement")
         steps = list(self.steps)
         steps[self.current] = replace(steps[self.current], alias=name)
-        return replace(self, steps=tuple(steps))
+        return _evolve(self, steps=tuple(steps))
 
     def traverse(self, relation: RelationAttribute, *, edge_alias: str | None = None) -> Select[T]:
         """Follow ``relation`` from the current step; later calls apply to its target."""
@@ -122,7 +122,7 @@ class Select[T]:
         if edge_alias is not None:
             validate_identifier(edge_alias, "edge alias")
         step = Step(relation.target, relation, None, edge_alias)
-        return replace(self, steps=(*self.steps, step))
+        return _evolve(self, steps=(*self.steps, step))
 
     def return_target(self) -> Select[Any]:
         """Return the last traversal target instead of the root."""
@@ -132,18 +132,18 @@ class Select[T]:
             raise StatementError(
                 "call fetch() after return_target(): it applies to what is returned"
             )
-        return replace(self, returns=self.current)
+        return _evolve(self, returns=self.current)
 
     def order_by(self, key: FieldAttribute | str, desc: bool = False) -> Select[T]:
         """Sort by a field, ``"alias.property"`` or an aggregate name; calls add keys."""
         self._check_key(key, "order_by()")
         if not isinstance(desc, bool):
             raise StatementError(f"order_by(desc=...) must be a bool, got {desc!r}")
-        return replace(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
+        return _evolve(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
 
     def order_by_random(self) -> Select[T]:
         """Rows in a random order, e.g. ``select(Quote).order_by_random().limit(1)``."""
-        return replace(self, shuffled=True)
+        return _evolve(self, shuffled=True)
 
     def _check_key(self, key: object, what: str) -> None:
         """A key is a field of some step, or an ``alias``/``alias.property``/column name."""
@@ -173,16 +173,16 @@ class Select[T]:
             )
         added = tuple(resolve_fetch_path(self.returned_model, path) for path in paths)
         known = set(self.fetches)
-        return replace(self, fetches=(*self.fetches, *(p for p in added if p not in known)))
+        return _evolve(self, fetches=(*self.fetches, *(p for p in added if p not in known)))
 
     def skip(self, count: int) -> Select[T]:
-        return replace(self, skip_count=_non_negative(count, "skip"))
+        return _evolve(self, skip_count=_non_negative(count, "skip"))
 
     def limit(self, count: int) -> Select[T]:
-        return replace(self, limit_count=_non_negative(count, "limit"))
+        return _evolve(self, limit_count=_non_negative(count, "limit"))
 
     def distinct(self) -> Select[T]:
-        return replace(self, is_distinct=True)
+        return _evolve(self, is_distinct=True)
 
     def aggregate(
         self,
@@ -222,11 +222,24 @@ class Select[T]:
             raise StatementError(
                 f"aggregate name {sorted(duplicates)[0]!r} is used twice; name them with .as_()"
             )
-        return replace(
+        return _evolve(
             self,
             aggregates=(*self.aggregates, *added),
             grouping=(*self.grouping, *grouping),
         )
+
+
+_SELECT_FIELDS = tuple(Select.__dataclass_fields__)
+
+
+def _evolve[T](statement: Select[T], **changes: Any) -> Select[T]:
+    """``dataclasses.replace`` for the hot builder methods, without its per-call field
+    introspection (a statement is built for each query)."""
+    new = object.__new__(Select)
+    for name in _SELECT_FIELDS:
+        value = changes[name] if name in changes else getattr(statement, name)
+        object.__setattr__(new, name, value)
+    return new
 
 
 def select[T](model: type[T]) -> Select[T]:

@@ -63,6 +63,8 @@ class _SessionMethod[**P, T]:
                 return_annotation=inspect.Signature.empty
             )
             self.methods[owner] = method
+            # From now on the class holds the plain function, bound the usual (fast) way.
+            setattr(owner, self.__name__, method)
         return method if session is None else MethodType(method, session)
 
 
