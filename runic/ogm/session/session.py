@@ -75,8 +75,13 @@ class Session(SessionMethods):
         function: Callable[Concatenate[SessionCore, P], T],
     ) -> Callable[Concatenate[Session, P], T]:
         def method(session: Session, /, *args: P.args, **kwargs: P.kwargs) -> T:
-            with session._guard:
+            lock = session._guard.lock  # the guard, inlined: relate() runs per edge
+            if not lock.acquire(False):
+                raise SessionInUseError(THREAD_IN_USE)
+            try:
                 return function(session._core, *args, **kwargs)
+            finally:
+                lock.release()
 
         return method
 
