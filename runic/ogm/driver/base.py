@@ -41,7 +41,21 @@ class AsyncGraphDriver(Protocol):
 def has_async_execute(driver: object) -> bool:
     """Whether ``driver.execute`` is a coroutine function (checked on every session
     creation, so the plain cases skip ``inspect``)."""
-    execute = getattr(driver, "execute", None)
+    cls = type(driver)
+    own = getattr(driver, "__dict__", None)
+    if not own or "execute" not in own:  # the class's method: the answer is the class's
+        known = _async_classes.get(cls)
+        if known is None:
+            known = _async_classes[cls] = _is_async(getattr(driver, "execute", None))
+        return known
+    return _is_async(own["execute"])
+
+
+#: Whether each driver class's ``execute`` is a coroutine function.
+_async_classes: dict[type, bool] = {}
+
+
+def _is_async(execute: Any) -> bool:
     function = getattr(execute, "__func__", execute)
     code = getattr(function, "__code__", None)
     if code is not None and not hasattr(function, "_is_coroutine_marker"):

@@ -8,7 +8,7 @@ from typing import Any, Concatenate, NoReturn, Self
 
 from runic.ogm.driver.base import AsyncGraphDriver, has_async_execute
 from runic.ogm.query.statement import Select
-from runic.ogm.session.core import Operation, SessionCore, Steps, refuse_lazy_load
+from runic.ogm.session.core import Operation, SessionCore, refuse_lazy_load
 from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import TaskGuard
@@ -46,15 +46,19 @@ class AsyncSession(SessionMethods):
         self._guard.claim(operation)
         try:
             execute = self.driver.execute
-            steps = Steps(operation)
-            for query in steps:
-                try:
-                    steps.outcome = await execute(
-                        query.cypher, query.params, read_only=query.read_only
-                    )
-                except Exception as error:
-                    steps.outcome = error
-            return steps.value
+            try:  # Steps' protocol, written out: this runs for every query
+                query = next(operation)
+                while True:
+                    try:
+                        result = await execute(
+                            query.cypher, query.params, read_only=query.read_only
+                        )
+                    except Exception as error:
+                        query = operation.throw(error)
+                    else:
+                        query = operation.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
         finally:
             self._guard.release()
 
@@ -85,7 +89,11 @@ class AsyncSession(SessionMethods):
         error: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        await self._run(self._core.finish(kind is None))
+        core = self._core
+        if kind is None and self._guard.task is None and not core.unit.pending:
+            core.close()  # nothing to commit and no operation under way: finish() in short
+            return
+        await self._run(core.finish(kind is None))
 
     def __enter__(self) -> NoReturn:
         raise TypeError("AsyncSession is used with `async with`, not `with`; or use Session")

@@ -11,7 +11,7 @@ from runic.ogm.driver.base import GraphDriver, has_async_execute
 from runic.ogm.exceptions import DetachedEntityError
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
-from runic.ogm.session.core import Operation, SessionCore, Steps
+from runic.ogm.session.core import Operation, SessionCore
 from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
@@ -51,13 +51,17 @@ class Session(SessionMethods):
             raise SessionInUseError(THREAD_IN_USE)
         try:
             execute = self.driver.execute
-            steps = Steps(operation)
-            for query in steps:
-                try:
-                    steps.outcome = execute(query.cypher, query.params, read_only=query.read_only)
-                except Exception as error:
-                    steps.outcome = error
-            return steps.value
+            try:  # Steps' protocol, written out: this runs for every query
+                query = next(operation)
+                while True:
+                    try:
+                        result = execute(query.cypher, query.params, read_only=query.read_only)
+                    except Exception as error:
+                        query = operation.throw(error)
+                    else:
+                        query = operation.send(result)
+            except StopIteration as done:
+                return done.value  # type: ignore[no-any-return]
         finally:
             lock.release()
 

@@ -474,11 +474,19 @@ class UnitOfWork(FlushPlanning):
     def close(self) -> None:
         self.closed = True
         self.gc_pause.stop()
-        for table in (self.identity, self.snapshots, self.new, self.deleted, self.dirty):
-            table.clear()
-        self.planned_dirty = {}
-        self.relations.clear()
-        self.links.clear()
+        for table in (
+            self.identity,
+            self.snapshots,
+            self.new,
+            self.deleted,
+            self.dirty,
+            self.relations,
+            self.links,
+        ):
+            if table:
+                table.clear()
+        if self.planned_dirty:
+            self.planned_dirty = {}
 
     def _forget_relations(self, key: IdentityKey, entity: Node) -> None:
         for name in type(entity).__runic__.relations:
