@@ -288,7 +288,10 @@ def compile_flush(
     for model, changes in plan.updates.items():
         # Rows that change the same special fields share a stage, so its SET list is fixed.
         groups: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
-        for key, changed in changes:
+        if dialect.map_set and not stages.special(model):
+            # The common case, one stage: the planner's change maps are the rows' maps.
+            groups[((), ())] = [{"key": key, "changes": changed} for key, changed in changes]
+        for key, changed in changes if not groups else ():
             item: dict[str, Any] = {"key": key}
             specials = stages.property_sets(model, changed, item)
             groups.setdefault((specials, stages.shape(specials, item)), []).append(item)
