@@ -222,3 +222,109 @@ def test_an_abandoned_session_resumes_the_collector() -> None:
         assert not gc.isenabled()
         del session  # never closed, never committed
         assert gc.isenabled()
+
+
+def test_an_entity_expunged_while_its_change_is_in_flight_is_not_written_later() -> None:
+    unit, users = held_session(2)
+    gone = users[0]
+    gone.name = "Detached"
+    unit.plan()  # the flush is in flight...
+    unit.expunge(gone)  # ...another task lets go of the entity...
+    unit.unplanned()  # ...and the flush fails
+    fresh = stored_user(unit, "u0")  # the node is read again: a new entity
+    assert fresh is not gone
+    fresh.name = "Fresh"
+    assert unit.plan().updates == {User: [("u0", {"name": "Fresh"})]}
+
+
+def test_release_keeps_an_entity_whose_change_is_in_flight() -> None:
+    from runic.ogm.driver.dialect import FALKORDB
+    from runic.ogm.session.core import SessionCore
+
+    core = SessionCore(FALKORDB, no_loading, autoflush=True)
+    user = stored_user(core.unit, "u0")
+    user.name = "Changed"
+    core.unit.plan()  # in flight
+    core.release([user])
+    assert core.unit.identity.get((type(user).__runic__.key_root, "u0")) is user
+
+
+def test_a_merged_then_deleted_versioned_entity_is_deleted_without_a_version_check() -> None:
+    from runic.ogm import Field, Node
+
+    class Ledger(Node):
+        id: str = Field(primary_key=True)
+        version: int = Field(version=True)
+
+    unit = UnitOfWork(no_loading)
+    held = unit.upsert(Ledger(id="l1", version=7))  # the stored version is unknown
+    unit.delete(held)
+    plan = unit.plan()
+    assert plan.deletes == {Ledger: ["l1"]} and not plan.versioned_deletes
+
+
+def test_a_copied_or_unpickled_entity_is_tracked_once_added() -> None:
+    original = User(id="c", name="C", email="c@x", tags=["a"])
+    for clone in (pickle.loads(pickle.dumps(original)), copy.deepcopy(original)):
+        assert type(clone.tags) is list  # plain while detached
+        unit = UnitOfWork(no_loading)
+        unit.add(clone)
+        unit.plan()
+        unit.flushed()
+        clone.tags.append("b")
+        assert unit.plan().updates == {User: [("c", {"tags": ["a", "b"]})]}
+
+
+def test_a_session_subclass_keeps_its_own_methods() -> None:
+    from runic.ogm import Session
+    from runic.ogm.driver.dialect import FALKORDB
+
+    calls: list[str] = []
+
+    class Audited(Session):
+        def flush(self) -> None:
+            calls.append("flush")
+            return super().flush()
+
+    class NoDatabase:
+        dialect = FALKORDB
+        name = "none"
+
+        def execute(self, *args: Any, **kwargs: Any) -> Any:
+            raise AssertionError("nothing is sent")
+
+    session = Audited(NoDatabase())
+    session.flush()
+    session.flush()
+    assert calls == ["flush", "flush"]
+
+
+def test_a_failed_flush_and_work_taken_back_resume_the_collector() -> None:
+    from runic.ogm import Session
+    from runic.ogm.driver.dialect import FALKORDB
+    from runic.ogm.exceptions import DriverError
+
+    class Refusing:
+        dialect = FALKORDB
+        name = "refusing"
+
+        def execute(self, *args: Any, **kwargs: Any) -> Any:
+            raise DriverError("refused")
+
+    session = Session(Refusing())
+    users = [User(id=f"n{i}", name="N", email=f"n{i}@x") for i in range(1_000)]
+    session.add_all(users)
+    assert not gc.isenabled()
+    with pytest.raises(DriverError):
+        session.flush()
+    assert gc.isenabled()
+    session.add(User(id="more", name="N", email="more@x"))  # pending again, below the mark
+    for user in [*users, session.get(User, "more")]:  # held: no query
+        session.expunge(user)
+    session.add_all(User(id=f"m{i}", name="N", email=f"m{i}@x") for i in range(1_000))
+    assert not gc.isenabled()
+    for user in list(session._core.unit.new.values()):
+        session.expunge(user)
+    session.flush()  # nothing pending: sends nothing, and the pause ends
+    assert gc.isenabled()
+    session.close()

@@ -42,13 +42,15 @@ def has_async_execute(driver: object) -> bool:
     """Whether ``driver.execute`` is a coroutine function (checked on every session
     creation, so the plain cases skip ``inspect``)."""
     cls = type(driver)
-    own = getattr(driver, "__dict__", None)
-    if not own or "execute" not in own:  # the class's method: the answer is the class's
-        known = _async_classes.get(cls)
-        if known is None:
-            known = _async_classes[cls] = _is_async(getattr(driver, "execute", None))
-        return known
-    return _is_async(own["execute"])
+    known = _async_classes.get(cls)
+    if known is not None:
+        own = getattr(driver, "__dict__", None)
+        if not own or "execute" not in own:  # the class's own method: the class's answer
+            return known
+    answer = _is_async(getattr(driver, "execute", None))
+    if known is None and "execute" in getattr(cls, "__dict__", {}):
+        _async_classes[cls] = answer  # (a class that defines execute itself)
+    return answer
 
 
 #: Whether each driver class's ``execute`` is a coroutine function.

@@ -7,6 +7,7 @@ import copy
 import inspect
 import re
 import threading
+import weakref
 from collections.abc import Mapping
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -370,7 +371,7 @@ class AsyncFalkorDBDriver:
         #: The last loop to run a query and its handle: the common case, found without a
         #: weak dictionary lookup. (A loop closed and replaced by a new one at the same
         #: address is not the same object while this holds it.)
-        self._last: tuple[asyncio.AbstractEventLoop, _LoopHandle] | None = None
+        self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], _LoopHandle] | None = None
 
     def _open_graph(self) -> Any:
         from falkordb.asyncio import FalkorDB as AsyncFalkorDB
@@ -404,11 +405,11 @@ class AsyncFalkorDBDriver:
     ) -> QueryResult:
         loop = asyncio.get_running_loop()
         last = self._last
-        if last is not None and last[0] is loop:
+        if last is not None and last[0]() is loop:
             handle = last[1]
         else:
             handle = self._loops.get(loop) or self._handle()
-            self._last = (loop, handle)
+            self._last = (weakref.ref(loop), handle)
         if handle.slots is not None:
             async with handle.slots:
                 return await self._execute(handle, cypher, params, read_only)
@@ -467,6 +468,7 @@ class AsyncFalkorDBDriver:
         Connections of loops that have ended cannot be closed from here; they go with
         their loop.
         """
+        self._last = None
         handle = self._loops.pop(asyncio.get_running_loop(), None)
         if handle is None and self._first is not None:
             graph, owned = self._first

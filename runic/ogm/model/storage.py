@@ -125,8 +125,13 @@ def stored_changes(
 ) -> dict[str, Any]:
     """The fields of ``values`` that differ from ``before``, in stored form."""
     fields = info.fields
-    return {
+    changes = {
         name: None if value is None else fields[name].converter.to_db(value)
         for name, value in values.items()
         if name not in before or before[name] != value
     }
+    for name in _codec(info).shared:  # plain lists, not the entity's tracked ones
+        value = changes.get(name)
+        if value is not None:
+            changes[name] = list(value)
+    return changes

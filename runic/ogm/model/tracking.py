@@ -23,6 +23,10 @@ def will_change(entity: Entity) -> None:
         state.changed(entity)
 
 
+def _nobody() -> None:
+    return None
+
+
 class TrackedList(list[Any]):
     """A list value of an entity that reports changes made in place to its owner's
     session. Copies (``list(x)``, ``copy.copy``, pickling) are plain lists.
@@ -33,9 +37,13 @@ class TrackedList(list[Any]):
 
     __slots__ = ("_owner",)
 
-    def __init__(self, items: Iterable[Any], owner: Entity) -> None:
+    def __init__(self, items: Iterable[Any] = (), owner: Entity | None = None) -> None:
         super().__init__(items)
-        self._owner = weakref.ref(owner)
+        # Without an owner (``type(x)(items)``, as some libraries copy lists) it is a list.
+        self._owner = weakref.ref(owner) if owner is not None else _nobody
+
+    def owned_by(self, entity: Entity) -> bool:
+        return self._owner() is entity
 
     def _will_change(self) -> None:
         owner = self._owner()
@@ -114,3 +122,17 @@ def track_values(owner: Entity, values: dict[str, Any], mutable: tuple[str, ...]
         if value is not None:
             values[name] = TrackedList(value, owner)
     return values
+
+
+def retrack(entity: Entity) -> None:
+    """Make the list values of ``entity`` its own tracked lists again: a pickled, deep- or
+    shallow-copied entity holds plain lists or another entity's."""
+    values = entity._runic_values
+    for name in type(entity).__runic__.mutable:
+        value = values[name]
+        if value is not None and not (type(value) is TrackedList and value.owned_by(entity)):
+            values[name] = TrackedList(value, entity)
+    relations = entity._runic_relations
+    for name, value in relations.items():
+        if isinstance(value, list) and not (type(value) is TrackedList and value.owned_by(entity)):
+            relations[name] = TrackedList(value, entity)

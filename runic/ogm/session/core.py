@@ -119,6 +119,7 @@ class SessionCore:
         """Send all pending work as one atomic query; on failure nothing changes here."""
         unit = self.unit
         if not unit.pending:
+            unit.gc_pause.stop()  # staged work that was all taken back
             return
         try:
             with allocation_burst(len(unit.new) + len(unit.dirty)):
@@ -134,6 +135,7 @@ class SessionCore:
             yield from self._send_flush(plan, query)
         except BaseException:
             unit.unplanned()  # nothing was applied: every change stays pending
+            unit.gc_pause.stop()  # and the collector runs again, whatever the caller does
             raise
         unit.flushed()
 
@@ -587,6 +589,7 @@ class SessionCore:
                 and key not in unit.new
                 and key not in unit.deleted
                 and key not in unit.dirty
+                and key not in unit.planned_dirty  # changed, and its flush is in flight
                 and not entity._runic_relations
             ):
                 unit.expunge(entity)

@@ -55,6 +55,8 @@ class Flight:
                     # Created and deleted, and the creation was never stored: forget it.
                     del unit.deleted[key]
                     del unit.identity[key]
+                    unit.dirty.pop(key, None)
+                    unit.snapshots.pop(key, None)
                     entity._runic_state = None
                 elif unit.identity.get(key) is entity and key not in unit.new:
                     unit.new[key] = entity  # deleted, then added again: still to create

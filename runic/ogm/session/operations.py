@@ -63,8 +63,10 @@ class _SessionMethod[**P, T]:
                 return_annotation=inspect.Signature.empty
             )
             self.methods[owner] = method
-            # From now on the class holds the plain function, bound the usual (fast) way.
-            setattr(owner, self.__name__, method)
+            if inspect.getattr_static(owner, self.__name__) is self:
+                # From now on the class holds the plain function, bound the usual (fast)
+                # way; never over a method a subclass defines itself.
+                setattr(owner, self.__name__, method)
         return method if session is None else MethodType(method, session)
 
 

@@ -88,6 +88,7 @@ class FlushPlanning:
     snapshots: dict[IdentityKey, dict[str, Any]]
     new: dict[IdentityKey, Node]
     upserting: set[IdentityKey]
+    unread_versions: set[IdentityKey]
     deleted: dict[IdentityKey, Node]
     relations: dict[tuple[IdentityKey, str], tuple[IdentityKey, ...]]
     links: dict[PairKey, EdgeOp]
@@ -145,7 +146,7 @@ class FlushPlanning:
         self._plan_edges(ops, plan)
         for key, entity in self.deleted.items():
             version = type(entity).__runic__.version
-            if version is not None:
+            if version is not None and key not in self.unread_versions:
                 check = self._check_version(plan, entity, self.stored_values(key, entity)[version])
                 plan.versioned_deletes.setdefault(type(entity), []).append(check)
             else:
@@ -214,8 +215,9 @@ class FlushPlanning:
         """The changed fields of each examined stored entity, batched per model."""
         new, deleted, snapshots, planned = self.new, self.deleted, self.snapshots, self.planned
         batches: dict[type[Node], _UpdateBatch] = {}
+        identity = self.identity
         for key, entity in examined.items():
-            if key in new or key in deleted:
+            if key in new or key in deleted or identity.get(key) is not entity:
                 continue
             values = entity._runic_values
             before = snapshots.get(key)

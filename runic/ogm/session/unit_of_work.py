@@ -23,7 +23,7 @@ from runic.ogm.model.storage import (
     set_values,
     snapshot,
 )
-from runic.ogm.model.tracking import TrackedList
+from runic.ogm.model.tracking import TrackedList, retrack
 from runic.ogm.session.decoding import build_entity, node_class
 from runic.ogm.session.identity import (
     EdgeOp,
@@ -85,6 +85,9 @@ class UnitOfWork(FlushPlanning):
         self.new: dict[IdentityKey, Node] = {}
         #: Keys in ``new`` staged by merge(): written with MERGE, as they may be stored.
         self.upserting: set[IdentityKey] = set()
+        #: Deleted keys whose stored version this session never read (merged, then
+        #: deleted): deleted without a version check.
+        self.unread_versions: set[IdentityKey] = set()
         self.deleted: dict[IdentityKey, Node] = {}
         #: Target keys of every loaded relation, as stored: what relation changes diff against.
         self.relations: dict[tuple[IdentityKey, str], tuple[IdentityKey, ...]] = {}
@@ -129,6 +132,8 @@ class UnitOfWork(FlushPlanning):
         new = self.new
         new[key] = entity
         entity._runic_state = self.state
+        if type(entity).__runic__.mutable or entity._runic_relations:
+            retrack(entity)  # a copy or an unpickled entity holds plain lists
         if len(new) == STAGING_PAUSE:
             self.gc_pause.start(self._owner() or self)
 
@@ -136,7 +141,7 @@ class UnitOfWork(FlushPlanning):
         """``entity`` is about to change: keep its stored values and examine it next flush."""
         key = identity_key(entity)
         dirty = self.dirty
-        if key in dirty or self.identity.get(key) is not entity:
+        if dirty.get(key) is entity or self.identity.get(key) is not entity:
             return
         dirty[key] = entity
         if key not in self.snapshots and key not in self.new:
@@ -153,10 +158,12 @@ class UnitOfWork(FlushPlanning):
         if self.identity.get(key) is not entity:
             raise RunicError(f"{entity!r} is not in this session; add or load it first")
         if key in self.upserting:
-            # Merged then deleted: the node may be stored, so delete it by key.
+            # Merged then deleted: the node may be stored, so delete it by key (and
+            # whatever its version: this session never read it).
             del self.new[key]
             self.upserting.discard(key)
             self.deleted[key] = entity
+            self.unread_versions.add(key)
         elif key in self.new:
             # Created and deleted before any flush: nothing needs to be sent.
             del self.new[key]
@@ -398,6 +405,7 @@ class UnitOfWork(FlushPlanning):
         for key, entity in self.planned_deleted.items():
             if deleted.get(key) is entity:
                 del deleted[key]
+                self.unread_versions.discard(key)
                 identity.pop(key, None)
                 snapshots.pop(key, None)
                 dirty.pop(key, None)
@@ -440,8 +448,10 @@ class UnitOfWork(FlushPlanning):
     def unplanned(self) -> None:
         """The last plan was not applied: what it examined is still changed."""
         if self.planned_dirty:
+            identity, dirty = self.identity, self.dirty
             for key, entity in self.planned_dirty.items():
-                self.dirty.setdefault(key, entity)
+                if identity.get(key) is entity:  # not expunged or deleted meanwhile
+                    dirty.setdefault(key, entity)
             self.planned_dirty = {}
 
     def rollback(self) -> None:
@@ -455,6 +465,7 @@ class UnitOfWork(FlushPlanning):
         self.new.clear()
         self.upserting.clear()
         self.deleted.clear()
+        self.unread_versions.clear()
         self.links.clear()
         self.planned = {}
         self.planned_new = {}
@@ -474,6 +485,7 @@ class UnitOfWork(FlushPlanning):
     def close(self) -> None:
         self.closed = True
         self.gc_pause.stop()
+        self.unread_versions.clear()
         for table in (
             self.identity,
             self.snapshots,
