@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import copy
+import functools
 import inspect
 import re
 import threading
@@ -13,10 +14,8 @@ from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 from weakref import WeakKeyDictionary
 
-from falkordb import Edge as _FalkorEdge
 from falkordb import FalkorDB
-from falkordb import Node as _FalkorNode
-from falkordb import Path as _FalkorPath
+from falkordb import Graph as _FalkorGraph
 from redis.asyncio.retry import Retry as AsyncRetry
 from redis.backoff import NoBackoff
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -24,33 +23,51 @@ from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
-from runic.ogm.allocation import allocation_burst
 from runic.ogm.driver.dialect import FALKORDB, Dialect
 from runic.ogm.driver.falkordb_params import params_header
-from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
+from runic.ogm.driver.falkordb_results import (
+    neutral,
+    neutral_result,
+    parse_compact,
+    parse_compact_async,
+)
+from runic.ogm.driver.records import QueryResult
 from runic.ogm.exceptions import ConstraintViolationError, DriverError
 
 EMPTY_GRAPH = "empty key"
 #: Answered by any graph; sent with GRAPH.QUERY it creates a graph that does not exist.
 READY_QUERY = "RETURN 0"
+# The client's query commands (``falkordb.graph``), with its compact reply format.
+_QUERY = "GRAPH.QUERY"
+_RO_QUERY = "GRAPH.RO_QUERY"
+_COMPACT = "--compact"
+
+__all__ = ["AsyncFalkorDBDriver", "FalkorDBDriver", "neutral", "neutral_result"]
 
 
-def neutral(value: Any) -> Any:
-    """Turn a client value into a neutral one (GraphNode, GraphEdge, list, dict, scalar)."""
-    # The client's objects are discarded after this, so their property dicts are reused.
-    if isinstance(value, _FalkorNode):
-        return GraphNode(value.id, tuple(value.labels or ()), value.properties)
-    if isinstance(value, _FalkorEdge):
-        return GraphEdge(
-            value.id, value.relation, value.src_node, value.dest_node, value.properties
-        )
-    if isinstance(value, list):
-        return [neutral(item) for item in value]
-    if isinstance(value, dict):
-        return {key: neutral(item) for key, item in value.items()}
-    if isinstance(value, _FalkorPath):
-        return [neutral(item) for item in (*value.nodes(), *value.edges())]
-    return value
+def sends_compact(graph: Any) -> bool:
+    """Whether ``graph`` queries as the falkordb client's own ``Graph`` (or ``AsyncGraph``)
+    does, so the driver can send that command itself and read the reply with
+    :func:`~runic.ogm.driver.falkordb_results.parse_compact`.
+
+    A handle of another class, or of a subclass that changes how it queries, keeps its
+    own ``query`` / ``ro_query``.
+    """
+    cls: Any = type(graph)  # a class is hashable
+    return _sends_compact(cls)
+
+
+@functools.cache
+def _sends_compact(cls: Any) -> bool:
+    from falkordb.asyncio.graph import AsyncGraph
+
+    for base in (AsyncGraph, _FalkorGraph):  # AsyncGraph subclasses Graph
+        if issubclass(cls, base):
+            return all(
+                getattr(cls, name) is getattr(base, name)
+                for name in ("query", "ro_query", "_query", "_build_params_header")
+            )
+    return False
 
 
 def translate_error(error: RedisError, cypher: str) -> DriverError:
@@ -214,6 +231,8 @@ class FalkorDBDriver:
             )
         self.graph = graph
         self._writer = write_handle(graph, SendOnce)
+        #: The handle is the client's own Graph: replies are read by ``parse_compact``.
+        self._compact = sends_compact(graph)
         self._owns_connection = owns_connection
         self._graph_ready = False
         self._ready_lock = threading.Lock()
@@ -234,6 +253,32 @@ class FalkorDBDriver:
         # The parameters go in front as the client's ``CYPHER ...`` header, written by
         # runic (faster, same text); the client is given none and sends ``query`` as is.
         query = params_header(params) + cypher if params else cypher
+        graph = self.graph
+        if not self._compact:
+            return self._execute_through_client(cypher, query, read_only)
+        # The command the client's ``Graph._query`` sends; the reply is read by runic.
+        try:
+            if read_only:
+                try:
+                    reply = graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
+                    return parse_compact(reply, graph.schema)
+                except ResponseError as error:
+                    if EMPTY_GRAPH not in str(error):
+                        raise
+                    # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
+                    self._graph_ready = False
+                    self._ensure_graph()
+                    reply = graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
+            else:
+                self._ensure_graph()
+                reply = self._writer.execute_command(_QUERY, graph.name, query, _COMPACT)
+            return parse_compact(reply, graph.schema)
+        except RedisError as error:
+            raise translate_error(error, cypher) from error
+
+    def _execute_through_client(self, cypher: str, query: str, read_only: bool) -> QueryResult:
+        """``execute`` for a handle that is not the client's own ``Graph``: its ``query``
+        and ``ro_query`` parse the reply."""
         try:
             if read_only:
                 try:
@@ -241,8 +286,7 @@ class FalkorDBDriver:
                 except ResponseError as error:
                     if EMPTY_GRAPH not in str(error):
                         raise
-                    # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
-                    self._graph_ready = False
+                    self._graph_ready = False  # see execute
                     self._ensure_graph()
                     result = self.graph.ro_query(query)
             else:
@@ -285,17 +329,6 @@ class FalkorDBDriver:
     def close(self) -> None:
         if self._owns_connection:
             self.graph.client.close()
-
-
-def neutral_result(result: Any) -> QueryResult:
-    """The client's parsed result as neutral records."""
-    columns = [column[1] for column in result.header]
-    result_set = result.result_set
-    if len(result_set) == 1:  # one row (a get): no pause to arrange
-        return QueryResult(columns, [[neutral(value) for value in result_set[0]]])
-    with allocation_burst(len(result_set)):
-        rows = [[neutral(value) for value in row] for row in result_set]
-    return QueryResult(columns, rows)
 
 
 def _async_settings(graph: Any) -> dict[str, Any]:
@@ -420,6 +453,31 @@ class AsyncFalkorDBDriver:
     ) -> QueryResult:
         graph = handle.graph
         query = params_header(params) + cypher if params else cypher  # see FalkorDBDriver.execute
+        if not sends_compact(graph):
+            return await self._execute_through_client(handle, cypher, query, read_only)
+        try:  # see FalkorDBDriver.execute
+            if read_only:
+                try:
+                    reply = await graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
+                    return await parse_compact_async(reply, graph.schema)
+                except ResponseError as error:
+                    if EMPTY_GRAPH not in str(error):
+                        raise
+                    self._graph_ready = False
+                    await self._ensure_graph(handle)
+                    reply = await graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
+            else:
+                await self._ensure_graph(handle)
+                reply = await handle.writer.execute_command(_QUERY, graph.name, query, _COMPACT)
+            return await parse_compact_async(reply, graph.schema)
+        except RedisError as error:
+            raise translate_error(error, cypher) from error
+
+    async def _execute_through_client(
+        self, handle: _LoopHandle, cypher: str, query: str, read_only: bool
+    ) -> QueryResult:
+        """``_execute`` for a handle that is not the client's own ``AsyncGraph``."""
+        graph = handle.graph
         try:
             if read_only:
                 try:
