@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from runic.ogm.driver.dialect import FALKORDB
 from runic.ogm.driver.records import GraphNode
 from runic.ogm.exceptions import FieldValidationError
 from runic.ogm.model.tracking import TrackedList
@@ -26,6 +27,16 @@ class UnwalkableMap(dict[IdentityKey, Any]):
         raise AssertionError("the identity map was walked")
 
     __iter__ = items = values = keys = copy = _walked  # type: ignore[assignment]
+
+
+class NoDatabase:
+    """A driver for sessions that must send nothing."""
+
+    dialect = FALKORDB
+    name = "none"
+
+    def execute(self, *args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("nothing is sent")
 
 
 def held_session(size: int) -> tuple[UnitOfWork, list[User]]:
@@ -203,14 +214,6 @@ def test_a_collector_the_application_turned_off_stays_off() -> None:
 
 def test_an_abandoned_session_resumes_the_collector() -> None:
     from runic.ogm import AsyncSession, Session
-    from runic.ogm.driver.dialect import FALKORDB
-
-    class NoDatabase:
-        dialect = FALKORDB
-        name = "none"
-
-        def execute(self, *args: Any, **kwargs: Any) -> Any:
-            raise AssertionError("nothing is sent")
 
     class NoAsyncDatabase(NoDatabase):
         async def execute(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -238,7 +241,6 @@ def test_an_entity_expunged_while_its_change_is_in_flight_is_not_written_later()
 
 
 def test_release_keeps_an_entity_whose_change_is_in_flight() -> None:
-    from runic.ogm.driver.dialect import FALKORDB
     from runic.ogm.session.core import SessionCore
 
     core = SessionCore(FALKORDB, no_loading, autoflush=True)
@@ -277,7 +279,6 @@ def test_a_copied_or_unpickled_entity_is_tracked_once_added() -> None:
 
 def test_a_session_subclass_keeps_its_own_methods() -> None:
     from runic.ogm import Session
-    from runic.ogm.driver.dialect import FALKORDB
 
     calls: list[str] = []
 
@@ -285,13 +286,6 @@ def test_a_session_subclass_keeps_its_own_methods() -> None:
         def flush(self) -> None:
             calls.append("flush")
             return super().flush()
-
-    class NoDatabase:
-        dialect = FALKORDB
-        name = "none"
-
-        def execute(self, *args: Any, **kwargs: Any) -> Any:
-            raise AssertionError("nothing is sent")
 
     session = Audited(NoDatabase())
     session.flush()
@@ -301,13 +295,9 @@ def test_a_session_subclass_keeps_its_own_methods() -> None:
 
 def test_a_failed_flush_and_work_taken_back_resume_the_collector() -> None:
     from runic.ogm import Session
-    from runic.ogm.driver.dialect import FALKORDB
     from runic.ogm.exceptions import DriverError
 
-    class Refusing:
-        dialect = FALKORDB
-        name = "refusing"
-
+    class Refusing(NoDatabase):
         def execute(self, *args: Any, **kwargs: Any) -> Any:
             raise DriverError("refused")
 
