@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine
 from types import TracebackType
 from typing import Any, Concatenate, NoReturn, Self
@@ -66,10 +67,13 @@ class AsyncSession(SessionMethods):
     def _method[**P, T](
         operation: Callable[Concatenate[SessionCore, P], Operation[T]],
     ) -> Callable[Concatenate[AsyncSession, P], Coroutine[Any, Any, T]]:
-        async def method(session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs) -> T:
-            return await session._run(operation(session._core, *args, **kwargs))
+        def method(
+            session: AsyncSession, /, *args: P.args, **kwargs: P.kwargs
+        ) -> Coroutine[Any, Any, T]:
+            # Returns ``_run``'s coroutine itself: one coroutine per call, not two.
+            return session._run(operation(session._core, *args, **kwargs))
 
-        return method
+        return inspect.markcoroutinefunction(method)
 
     @staticmethod
     def _staged[**P, T](
