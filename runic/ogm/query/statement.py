@@ -244,13 +244,21 @@ def _evolve[T](statement: Select[T], **changes: Any) -> Select[T]:
 
 def select[T](model: type[T]) -> Select[T]:
     """Start a statement over the nodes of ``model`` (its subclasses included)."""
+    started = _started.get(model) if isinstance(model, type) else None
+    if started is not None:
+        return started  # statements are immutable: one start per model serves every call
     from runic.ogm.model.node import Node
 
     if not (isinstance(model, type) and issubclass(model, Node)):
         raise StatementError(f"select() takes a Node class, got {model!r}")
     if model.__runic__.abstract:
         raise StatementError(f"select() cannot query the abstract class {model.__name__}")
-    return Select(steps=(Step(model),))
+    started = _started[model] = Select(steps=(Step(model),))
+    return started
+
+
+#: ``select(model)`` per model, built once.
+_started: dict[Any, Select[Any]] = {}
 
 
 def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute) -> int:
