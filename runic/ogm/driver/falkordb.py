@@ -253,48 +253,40 @@ class FalkorDBDriver:
         # The parameters go in front as the client's ``CYPHER ...`` header, written by
         # runic (faster, same text); the client is given none and sends ``query`` as is.
         query = params_header(params) + cypher if params else cypher
-        graph = self.graph
-        if not self._compact:
-            return self._execute_through_client(cypher, query, read_only)
-        # The command the client's ``Graph._query`` sends; the reply is read by runic.
-        try:
-            if read_only:
-                try:
-                    reply = graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
-                    return parse_compact(reply, graph.schema)
-                except ResponseError as error:
-                    if EMPTY_GRAPH not in str(error):
-                        raise
-                    # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
-                    self._graph_ready = False
-                    self._ensure_graph()
-                    reply = graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
-            else:
-                self._ensure_graph()
-                reply = self._writer.execute_command(_QUERY, graph.name, query, _COMPACT)
-            return parse_compact(reply, graph.schema)
-        except RedisError as error:
-            raise translate_error(error, cypher) from error
+        graph, writer = self.graph, self._writer
+        if self._compact:  # the command the client's ``Graph._query`` sends, read by runic
 
-    def _execute_through_client(self, cypher: str, query: str, read_only: bool) -> QueryResult:
-        """``execute`` for a handle that is not the client's own ``Graph``: its ``query``
-        and ``ro_query`` parse the reply."""
+            def read() -> QueryResult:
+                reply = graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
+                return parse_compact(reply, graph.schema)
+
+            def write() -> QueryResult:
+                reply = writer.execute_command(_QUERY, graph.name, query, _COMPACT)
+                return parse_compact(reply, graph.schema)
+
+        else:  # another kind of handle: its own query methods parse the reply
+
+            def read() -> QueryResult:
+                return neutral_result(graph.ro_query(query))
+
+            def write() -> QueryResult:
+                return neutral_result(writer.query(query))
+
         try:
-            if read_only:
-                try:
-                    result = self.graph.ro_query(query)
-                except ResponseError as error:
-                    if EMPTY_GRAPH not in str(error):
-                        raise
-                    self._graph_ready = False  # see execute
-                    self._ensure_graph()
-                    result = self.graph.ro_query(query)
-            else:
+            if not read_only:
                 self._ensure_graph()
-                result = self._writer.query(query)
+                return write()
+            try:
+                return read()
+            except ResponseError as error:
+                if EMPTY_GRAPH not in str(error):
+                    raise
+                # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
+                self._graph_ready = False
+                self._ensure_graph()
+                return read()
         except RedisError as error:
             raise translate_error(error, cypher) from error
-        return neutral_result(result)
 
     def _ensure_graph(self) -> None:
         """Make the graph exist, with one query, before this driver's first GRAPH.QUERY.
@@ -451,49 +443,40 @@ class AsyncFalkorDBDriver:
     async def _execute(
         self, handle: _LoopHandle, cypher: str, params: Mapping[str, Any] | None, read_only: bool
     ) -> QueryResult:
-        graph = handle.graph
+        graph, writer = handle.graph, handle.writer
         query = params_header(params) + cypher if params else cypher  # see FalkorDBDriver.execute
-        if not sends_compact(graph):
-            return await self._execute_through_client(handle, cypher, query, read_only)
-        try:  # see FalkorDBDriver.execute
-            if read_only:
-                try:
-                    reply = await graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
-                    return await parse_compact_async(reply, graph.schema)
-                except ResponseError as error:
-                    if EMPTY_GRAPH not in str(error):
-                        raise
-                    self._graph_ready = False
-                    await self._ensure_graph(handle)
-                    reply = await graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
-            else:
-                await self._ensure_graph(handle)
-                reply = await handle.writer.execute_command(_QUERY, graph.name, query, _COMPACT)
-            return await parse_compact_async(reply, graph.schema)
-        except RedisError as error:
-            raise translate_error(error, cypher) from error
+        if sends_compact(graph):
 
-    async def _execute_through_client(
-        self, handle: _LoopHandle, cypher: str, query: str, read_only: bool
-    ) -> QueryResult:
-        """``_execute`` for a handle that is not the client's own ``AsyncGraph``."""
-        graph = handle.graph
-        try:
-            if read_only:
-                try:
-                    result = await graph.ro_query(query)
-                except ResponseError as error:
-                    if EMPTY_GRAPH not in str(error):
-                        raise
-                    self._graph_ready = False  # see FalkorDBDriver.execute
-                    await self._ensure_graph(handle)
-                    result = await graph.ro_query(query)
-            else:
+            async def read() -> QueryResult:
+                reply = await graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
+                return await parse_compact_async(reply, graph.schema)
+
+            async def write() -> QueryResult:
+                reply = await writer.execute_command(_QUERY, graph.name, query, _COMPACT)
+                return await parse_compact_async(reply, graph.schema)
+
+        else:
+
+            async def read() -> QueryResult:
+                return neutral_result(await graph.ro_query(query))
+
+            async def write() -> QueryResult:
+                return neutral_result(await writer.query(query))
+
+        try:  # see FalkorDBDriver.execute
+            if not read_only:
                 await self._ensure_graph(handle)
-                result = await handle.writer.query(query)
+                return await write()
+            try:
+                return await read()
+            except ResponseError as error:
+                if EMPTY_GRAPH not in str(error):
+                    raise
+                self._graph_ready = False
+                await self._ensure_graph(handle)
+                return await read()
         except RedisError as error:
             raise translate_error(error, cypher) from error
-        return neutral_result(result)
 
     async def _ensure_graph(self, handle: _LoopHandle) -> None:
         """See ``FalkorDBDriver._ensure_graph``: the graph is made by one query, first."""
