@@ -108,8 +108,9 @@ def schema_operation(
         return changes
     for item in created:
         yield falkordb.create(item)
-    if changes.created:
-        yield from _await_operational(set(changes.created))
+    gone = set(changes.dropped) - set(changes.created)
+    if changes.created or gone:
+        yield from _await_settled(set(changes.created), gone)
     return changes
 
 
@@ -126,9 +127,15 @@ def _regroup_fulltext(
         changes.created = sorted({*changes.created, *fresh})
 
 
-def _await_operational(items: set[SchemaItem]) -> Generator[SchemaRequest, Any, None]:
-    """Wait until FalkorDB has built each new index and checked each new constraint, so
-    the first query after a sync can use them."""
+def _await_settled(
+    items: set[SchemaItem], gone: set[SchemaItem]
+) -> Generator[SchemaRequest, Any, None]:
+    """Wait until FalkorDB has built each new index, checked each new constraint and
+    removed each dropped index, so the first query after a sync sees the new schema.
+
+    FalkorDB keeps one range index per label; dropping one of its fields rebuilds it in
+    the background, and the old one (with the dropped field) is listed until then.
+    """
     waited = 0.0
     while True:
         indexes = yield falkordb.LIST_INDEXES
@@ -143,12 +150,15 @@ def _await_operational(items: set[SchemaItem]) -> Generator[SchemaRequest, Any, 
                 f"unique constraint on {names} failed: stored nodes already share a value; "
                 "remove the duplicates and sync again"
             )
-        if all(states.get(item) == "OPERATIONAL" for item in items):
+        building = sorted(item for item in items if states.get(item) != "OPERATIONAL")
+        lingering = sorted(item for item in gone if item in states)
+        if not building and not lingering:
             return
         if waited >= CONSTRAINT_WAIT:
             pending = ", ".join(
-                str(item) for item in sorted(items) if states.get(item) != "OPERATIONAL"
+                [f"{item} (being built)" for item in building]
+                + [f"{item} (being dropped)" for item in lingering]
             )
-            raise SchemaError(f"still being built after {CONSTRAINT_WAIT:.0f} s: {pending}")
+            raise SchemaError(f"schema not settled after {CONSTRAINT_WAIT:.0f} s: {pending}")
         yield Pause(CONSTRAINT_POLL)
         waited += CONSTRAINT_POLL
