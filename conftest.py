@@ -66,10 +66,12 @@ def graph(falkordb_server: Any, graph_name: str) -> Iterator[Any]:
 
 
 @pytest.fixture
-def driver(graph: Any) -> Any:
+def driver(graph: Any) -> Iterator[Any]:
     from runic.ogm.driver.falkordb import FalkorDBDriver
 
-    return FalkorDBDriver(graph)
+    driver = FalkorDBDriver(graph)
+    yield driver
+    driver.close()  # its own connections; the server and handle stay
 
 
 @pytest_asyncio.fixture

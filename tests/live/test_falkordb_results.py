@@ -93,7 +93,7 @@ def client(graph: Any, cypher: str) -> Any:
 
 def test_the_driver_reads_the_compact_reply_itself(graph: Any) -> None:
     assert sends_compact(graph)
-    assert FalkorDBDriver(graph)._compact
+    assert FalkorDBDriver(graph)._lane is not None
 
 
 @pytest.mark.parametrize("cypher", QUERIES)
@@ -191,7 +191,7 @@ def test_a_handle_that_queries_its_own_way_keeps_its_parse(graph: Any) -> None:
     handle = Logged(graph.client, graph.name)
     handle.seen = []
     driver = FalkorDBDriver(handle)
-    assert not driver._compact
+    assert driver._lane is None
     driver.execute("CREATE (:A {k: 1})")
     assert driver.execute("MATCH (n:A) RETURN n.k", read_only=True).rows == [[1]]
     assert handle.seen[-1] == "MATCH (n:A) RETURN n.k"

@@ -114,3 +114,32 @@ def test_get_or_create_finds_by_any_lookup_field(driver: FalkorDBDriver, field: 
             Signup, {field: "b@x"}, defaults={"email": "c@x", "name": "c"}
         )
         assert not created and found.email == "b@x"
+
+
+async def merge_round(handle: Any, name: str) -> int:
+    """CALLERS concurrent merge() upserts of one key, on a label the graph does not have."""
+    handle.select_graph(name).query("RETURN 0")  # the graph exists: only the label is new
+    driver = AsyncFalkorDBDriver(handle.select_graph(name))
+
+    async def call(number: int) -> None:
+        async with AsyncSession(driver) as session:
+            session.merge(Signup(email="one@x", name=f"caller {number}"))
+
+    try:
+        await asyncio.wait_for(asyncio.gather(*(call(n) for n in range(CALLERS))), timeout=60)
+        rows = await driver.execute("MATCH (n:Signup) RETURN count(n)", read_only=True)
+        return int(rows.rows[0][0])
+    finally:
+        await driver.close()
+
+
+def test_fifty_concurrent_merges_of_one_key_make_one_node(falkordb_server: Any) -> None:
+    # merge() makes the key index first, as get_or_create does: FalkorDB's MERGE made
+    # up to 50 nodes for one key when concurrent queries met a label that did not exist.
+    for _ in range(ROUNDS):
+        name = f"merge_race_{next(_rounds)}"
+        try:
+            assert asyncio.run(merge_round(falkordb_server, name)) == 1
+        finally:
+            if name in falkordb_server.list_graphs():
+                falkordb_server.select_graph(name).delete()

@@ -493,6 +493,7 @@ def test_the_async_driver_sends_the_header_and_no_params() -> None:
 
     handle: Any = Handle()
     handle.graph = handle.writer = graph
+    handle.lane = None
 
     async def run() -> None:
         await driver._execute(handle, "UNWIND $rows AS r RETURN r", PARAMS, True)

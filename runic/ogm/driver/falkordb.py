@@ -24,6 +24,7 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from runic.ogm.driver.dialect import FALKORDB, Dialect
+from runic.ogm.driver.falkordb_lane import AsyncConnectionLane, ConnectionLane, pool_limit
 from runic.ogm.driver.falkordb_params import params_header
 from runic.ogm.driver.falkordb_results import (
     neutral,
@@ -198,6 +199,21 @@ def redis_client(graph: Any) -> Any:
     return client if hasattr(client, "connection_pool") else None
 
 
+def own_lane[L: (ConnectionLane, AsyncConnectionLane)](
+    graph: Any, lane: type[L], limit: int | None
+) -> L | None:
+    """The driver's own connections to the handle's server (see ``falkordb_lane``), for
+    a handle of the client's own graph class over a pooled client; None for any other
+    handle, which keeps its own query methods."""
+    client = redis_client(graph)
+    if client is None or not sends_compact(graph):
+        return None
+    if getattr(client, "single_connection_client", False) or getattr(client, "connection", None):
+        return None  # one connection and its own lock
+    pool = client.connection_pool
+    return lane(pool, pool_limit(pool, limit))
+
+
 def write_handle(graph: Any, send: type[SendOnce]) -> Any:
     """A copy of ``graph`` whose commands go through ``send``; it shares the client, the
     pool and the schema cache, so reads keep the handle's own retry policy."""
@@ -231,8 +247,9 @@ class FalkorDBDriver:
             )
         self.graph = graph
         self._writer = write_handle(graph, SendOnce)
-        #: The handle is the client's own Graph: replies are read by ``parse_compact``.
-        self._compact = sends_compact(graph)
+        #: For a handle of the client's own Graph: the driver sends its command on its own
+        #: connections and reads the reply with ``parse_compact``.
+        self._lane = own_lane(graph, ConnectionLane, None)
         self._owns_connection = owns_connection
         self._graph_ready = False
         self._ready_lock = threading.Lock()
@@ -247,44 +264,45 @@ class FalkorDBDriver:
     def name(self) -> str:
         return str(self.graph.name)
 
+    def _read(self, query: str) -> QueryResult:
+        graph, lane = self.graph, self._lane
+        if lane is not None:
+            return lane.send(
+                (_RO_QUERY, graph.name, query, _COMPACT),
+                read_only=True,
+                read=functools.partial(parse_compact, schema=graph.schema),
+            )
+        return neutral_result(graph.ro_query(query))  # another kind of handle parses it
+
+    def _write(self, query: str) -> QueryResult:
+        graph, lane = self.graph, self._lane
+        if lane is not None:
+            return lane.send(
+                (_QUERY, graph.name, query, _COMPACT),
+                read_only=False,
+                read=functools.partial(parse_compact, schema=graph.schema),
+            )
+        return neutral_result(self._writer.query(query))
+
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
         # The parameters go in front as the client's ``CYPHER ...`` header, written by
         # runic (faster, same text); the client is given none and sends ``query`` as is.
         query = params_header(params) + cypher if params else cypher
-        graph, writer = self.graph, self._writer
-        if self._compact:  # the command the client's ``Graph._query`` sends, read by runic
-
-            def read() -> QueryResult:
-                reply = graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
-                return parse_compact(reply, graph.schema)
-
-            def write() -> QueryResult:
-                reply = writer.execute_command(_QUERY, graph.name, query, _COMPACT)
-                return parse_compact(reply, graph.schema)
-
-        else:  # another kind of handle: its own query methods parse the reply
-
-            def read() -> QueryResult:
-                return neutral_result(graph.ro_query(query))
-
-            def write() -> QueryResult:
-                return neutral_result(writer.query(query))
-
         try:
             if not read_only:
                 self._ensure_graph()
-                return write()
+                return self._write(query)
             try:
-                return read()
+                return self._read(query)
             except ResponseError as error:
                 if EMPTY_GRAPH not in str(error):
                     raise
                 # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
                 self._graph_ready = False
                 self._ensure_graph()
-                return read()
+                return self._read(query)
         except RedisError as error:
             raise translate_error(error, cypher) from error
 
@@ -294,7 +312,9 @@ class FalkorDBDriver:
         FalkorDB (4.16 and 4.22) does not keep concurrent writes apart on a graph that
         several concurrent queries brought into existence: 50 concurrent MERGEs of one
         key then made up to 50 nodes. On a graph that one query created first they make
-        one. The driver's queries wait for that one query.
+        one. The driver's queries wait for that one query. The same holds for a label
+        that concurrent MERGEs meet first: sessions index a key before they MERGE it
+        (``SessionCore._index_keys``), which makes the label exist.
         """
         if self._graph_ready:
             return
@@ -319,8 +339,32 @@ class FalkorDBDriver:
             raise translate_error(error, name) from error
 
     def close(self) -> None:
+        if self._lane is not None:
+            self._lane.close()
         if self._owns_connection:
             self.graph.client.close()
+
+
+async def _read(handle: _LoopHandle, query: str) -> QueryResult:
+    graph, lane = handle.graph, handle.lane
+    if lane is not None:
+        return await lane.send(
+            (_RO_QUERY, graph.name, query, _COMPACT),
+            read_only=True,
+            read=functools.partial(parse_compact_async, schema=graph.schema),
+        )
+    return neutral_result(await graph.ro_query(query))
+
+
+async def _write(handle: _LoopHandle, query: str) -> QueryResult:
+    graph, lane = handle.graph, handle.lane
+    if lane is not None:
+        return await lane.send(
+            (_QUERY, graph.name, query, _COMPACT),
+            read_only=False,
+            read=functools.partial(parse_compact_async, schema=graph.schema),
+        )
+    return neutral_result(await handle.writer.query(query))
 
 
 def _async_settings(graph: Any) -> dict[str, Any]:
@@ -349,12 +393,15 @@ class _LoopHandle(NamedTuple):
     """The async graph handle one event loop uses, and the bound on its queries."""
 
     graph: Any
+    #: The bound on queries in flight when they go through the handle (no lane).
     slots: asyncio.Semaphore | None
     owned: bool
     #: ``graph`` with writes sent once (:class:`AsyncSendOnce`).
     writer: Any
     #: Held while the graph is being made to exist (see ``FalkorDBDriver._ensure_graph``).
     ready: asyncio.Lock
+    #: The driver's own connections, for a handle of the client's own AsyncGraph.
+    lane: AsyncConnectionLane | None
 
 
 class AsyncFalkorDBDriver:
@@ -416,8 +463,11 @@ class AsyncFalkorDBDriver:
             else:
                 graph, owned = self._open_graph(), True
             slots = asyncio.Semaphore(self._max_connections) if self._max_connections else None
+            lane = own_lane(graph, AsyncConnectionLane, self._max_connections)
+            if lane is not None:
+                slots = None  # the lane bounds its queries itself
             writer = write_handle(graph, AsyncSendOnce)
-            handle = _LoopHandle(graph, slots, owned, writer, asyncio.Lock())
+            handle = _LoopHandle(graph, slots, owned, writer, asyncio.Lock(), lane)
             self._loops[loop] = handle
         return handle
 
@@ -443,38 +493,19 @@ class AsyncFalkorDBDriver:
     async def _execute(
         self, handle: _LoopHandle, cypher: str, params: Mapping[str, Any] | None, read_only: bool
     ) -> QueryResult:
-        graph, writer = handle.graph, handle.writer
         query = params_header(params) + cypher if params else cypher  # see FalkorDBDriver.execute
-        if sends_compact(graph):
-
-            async def read() -> QueryResult:
-                reply = await graph.execute_command(_RO_QUERY, graph.name, query, _COMPACT)
-                return await parse_compact_async(reply, graph.schema)
-
-            async def write() -> QueryResult:
-                reply = await writer.execute_command(_QUERY, graph.name, query, _COMPACT)
-                return await parse_compact_async(reply, graph.schema)
-
-        else:
-
-            async def read() -> QueryResult:
-                return neutral_result(await graph.ro_query(query))
-
-            async def write() -> QueryResult:
-                return neutral_result(await writer.query(query))
-
         try:  # see FalkorDBDriver.execute
             if not read_only:
                 await self._ensure_graph(handle)
-                return await write()
+                return await _write(handle, query)
             try:
-                return await read()
+                return await _read(handle, query)
             except ResponseError as error:
                 if EMPTY_GRAPH not in str(error):
                     raise
                 self._graph_ready = False
                 await self._ensure_graph(handle)
-                return await read()
+                return await _read(handle, query)
         except RedisError as error:
             raise translate_error(error, cypher) from error
 
@@ -513,6 +544,8 @@ class AsyncFalkorDBDriver:
         handle = self._loops.pop(asyncio.get_running_loop(), None)
         if handle is None and self._first is not None:
             graph, owned = self._first
-            handle = _LoopHandle(graph, None, owned, graph, asyncio.Lock())
+            handle = _LoopHandle(graph, None, owned, graph, asyncio.Lock(), None)
+        if handle is not None and handle.lane is not None:
+            await handle.lane.close()
         if handle is not None and handle.owned:
             await handle.graph.client.connection.aclose()

@@ -130,8 +130,8 @@ class SessionCore:
                 if checks_values(self.dialect):
                     self._refuse_unsafe_values(plan)
                 query = compile_flush(plan, self.dialect, chunk_size=self.chunk_size)
-            if plan.new_keys:
-                yield from self._index_keys(plan.new_keys)
+            if plan.new_keys or plan.upserts:
+                yield from self._index_keys([*plan.new_keys, *map(root_model, plan.upserts)])
             yield from self._send_flush(plan, query)
         except BaseException:
             unit.unplanned()  # nothing was applied: every change stays pending
@@ -164,7 +164,12 @@ class SessionCore:
             refuse_unsafe(model, (changed for _, changed in changes), self.dialect)
 
     def _index_keys(self, models: Iterable[type[Node]]) -> Operation[None]:
-        """Make sure the keys a flush checks are indexed (once per driver and model)."""
+        """Make sure the keys a flush checks are indexed (once per driver and model).
+
+        Before any ``MERGE`` too (``merge()``, ``get_or_create``): on FalkorDB, concurrent
+        MERGEs of one key made up to 50 nodes while their label did not exist yet (the
+        index makes it exist), and one once it did.
+        """
         known = self._indexed_keys()
         missing = [model for model in models if model not in known]
         if not missing:
@@ -301,6 +306,7 @@ class SessionCore:
         row = to_storage(candidate)
         refuse_unsafe(model, [row], self.dialect)
         yield from self._prepare()
+        yield from self._index_keys([root_model(model)])
         query = compile_get_or_create(model, params, row, self.dialect)
         result = yield query
         node, created = result.rows[0]
