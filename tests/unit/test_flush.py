@@ -63,7 +63,7 @@ def test_incoming_relations_are_written_from_their_start_node() -> None:
     plan = unit.plan()
     ((shape, rows),) = plan.merges.items()
     assert (shape.edge_type, shape.start, shape.end) == ("WROTE", User, Article)
-    assert [(row.start_key, row.end_key) for row in rows] == [("alice", "a1")]
+    assert [(row[0], row[1]) for row in rows] == [("alice", "a1")]
 
 
 def test_one_operation_per_pair_the_last_one_wins() -> None:
@@ -74,7 +74,7 @@ def test_one_operation_per_pair_the_last_one_wins() -> None:
     unit.link("merge", alice, User.best_friend, bob)  # keeps the properties given before
     plan = unit.plan()
     ((rows),) = plan.merges.values()
-    assert [row.properties for row in rows] == [{"since": "2020-01-01"}]
+    assert [row[2] for row in rows] == [{"since": "2020-01-01"}]
     unit.link("unlink", alice, User.best_friend, bob)
     plan = unit.plan()
     assert not plan.merges and len(next(iter(plan.unlinks.values()))) == 1

@@ -169,6 +169,40 @@ class TestConstruction:
         assert article.author is author
         assert make_user(articles=[article]).articles == [article]
 
+    def test_the_constructor_takes_the_fields_and_relations_by_name(self) -> None:
+        import inspect
+
+        parameters = inspect.signature(User).parameters
+        assert list(parameters)[:3] == ["id", "name", "email"]
+        assert "articles" in parameters and "best_friend" in parameters
+        assert all(p.kind is p.KEYWORD_ONLY for name, p in parameters.items() if name != "_unknown")
+        # A subclass gets its own, with the parent's fields first.
+        assert list(inspect.signature(Admin).parameters)[:3] == ["id", "name", "email"]
+        assert "level" in inspect.signature(Admin).parameters
+
+    def test_values_the_fast_check_leaves_go_through_the_field(self) -> None:
+        assert make_user(name="Zoë").name == "Zoë"
+        with pytest.raises(FieldValidationError, match="NUL"):
+            make_user(name="a\x00b")
+        with pytest.raises(FieldValidationError, match="User.name"):
+            make_user(name=3)
+        assert Sample(id=2**63 - 1).id == 2**63 - 1
+        with pytest.raises(FieldValidationError):
+            Sample(id=2**63)
+
+    def test_a_subclass_with_its_own_init_can_call_super(self) -> None:
+        class Member(User):
+            nickname: str = ""
+
+            def __init__(self, **values: object) -> None:
+                values.setdefault("nickname", "new")
+                super().__init__(**values)
+
+        member = Member(id="m", name="M", email="m@x")
+        assert (member.nickname, member.name, member.tags) == ("new", "M", [])
+        with pytest.raises(FieldValidationError, match="unknown field"):
+            Member(id="m", name="M", email="m@x", shoe=1)
+
     def test_repr_names_the_key(self) -> None:
         assert repr(make_user()) == "User(id='u1', name='Ann', email='ann@example.com')"
 

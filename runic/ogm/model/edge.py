@@ -7,6 +7,7 @@ from typing import Any
 
 from runic.ogm.exceptions import ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
+from runic.ogm.model.constructor import install_init
 from runic.ogm.model.entity import Entity, ModelInfo, read_members
 from runic.ogm.model.registry import registry
 
@@ -42,6 +43,7 @@ class Edge(Entity):
         cls.__runic__ = ModelInfo(
             cls=cls, fields=members.fields, edge_type=edge_type, abstract=abstract
         )
+        install_init(cls, cls.__runic__)
         if not abstract:
             registry.register_edge(cls)
 

@@ -53,6 +53,8 @@ class ModelInfo:
     key_root: int = -1
     #: Fields whose values are lists, tracked for changes made in place.
     mutable: tuple[str, ...] = field(init=False, default=())
+    #: ``primary_key`` as a str ("" for a model without one), for the hot paths.
+    key_name: str = field(init=False, default="")
 
     #: The primary key's field (Any: a FieldAttribute here would act as a descriptor).
     _key_field: Any = field(init=False, default=None, repr=False)
@@ -61,6 +63,7 @@ class ModelInfo:
         self.mutable = tuple(name for name, f in self.fields.items() if f.converter.mutable)
         if self.primary_key is not None:
             self._key_field = self.fields[self.primary_key]
+            self.key_name = self.primary_key
 
     @property
     def name(self) -> str:

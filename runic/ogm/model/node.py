@@ -10,6 +10,7 @@ from typing import Any
 
 from runic.ogm.exceptions import ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
+from runic.ogm.model.constructor import install_init
 from runic.ogm.model.entity import Entity, ModelInfo, read_members, version_field
 from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import (
@@ -84,6 +85,7 @@ class Node(Entity):
             key_root=key_root,
             version=version_field(cls, members.fields),
         )
+        install_init(cls, cls.__runic__)
         if not abstract:
             registry.register_node(cls)
 

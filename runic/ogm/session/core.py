@@ -210,7 +210,10 @@ class SessionCore:
 
         Nothing is sent until the next flush, which creates the edge with its properties.
         """
-        attribute = self.relation_of(source, relation, "relate()")
+        if type(relation) is RelationAttribute and relation.model is type(source):
+            attribute = relation  # the class's own attribute: nothing to resolve or check
+        else:
+            attribute = self.relation_of(source, relation, "relate()")
         properties = None
         if edge is not None:
             if attribute.edge is None:

@@ -53,10 +53,9 @@ class VersionCheck(NamedTuple):
     entity: Node
 
 
-class EdgeRow(NamedTuple):
-    start_key: Any
-    end_key: Any
-    properties: dict[str, Any] | None = None
+#: One edge to write: (start key, end key, properties or None), stored forms. A plain
+#: tuple: a flush makes one per edge.
+type EdgeRow = tuple[Any, Any, dict[str, Any] | None]
 
 
 @dataclass(slots=True)
@@ -327,15 +326,15 @@ def compile_flush(
         # Edge variables are named per stage: AGE keeps them in scope past ``WITH``.
         head = f"UNWIND $rows AS r MATCH {start} MATCH {end} {write} (a)-[ALIAS:"
         head += f"{quote(shape.edge_type)}]->(b)"
-        if shape.edge is None or not any(row.properties for row in edge_rows):
-            payload = [{"a": row.start_key, "b": row.end_key} for row in edge_rows]
+        if shape.edge is None or not any(row[2] for row in edge_rows):
+            payload = [{"a": start, "b": end} for start, end, _ in edge_rows]
             for chunk in _chunks(payload, chunk_size):
                 stages.add(head.replace("[ALIAS:", "[:"), list(chunk))
             continue
         groups_e: dict[tuple[Any, ...], list[dict[str, Any]]] = {}
         for row in edge_rows:
-            item = {"a": row.start_key, "b": row.end_key}
-            specials = stages.property_sets(shape.edge, row.properties or {}, item)
+            item = {"a": row[0], "b": row[1]}
+            specials = stages.property_sets(shape.edge, row[2] or {}, item)
             groups_e.setdefault((specials, stages.shape(specials, item)), []).append(item)
         for (specials, edge_shape), payload in groups_e.items():
             for chunk in _chunks(payload, chunk_size):
@@ -344,7 +343,7 @@ def compile_flush(
                 stages.add(f"{head.replace('[ALIAS:', f'[{alias}:')} SET {sets}", list(chunk))
 
     for shape, edge_rows in plan.unlinks.items():
-        payload = [{"a": row.start_key, "b": row.end_key} for row in edge_rows]
+        payload = [{"a": start, "b": end} for start, end, _ in edge_rows]
         for chunk in _chunks(payload, chunk_size):
             alias = f"e{len(stages.lines)}"
             pattern = _edge_pattern(shape, alias)

@@ -279,7 +279,7 @@ class FlushPlanning:
                 found = shapes[shape_key] = (rows, _key_encoder(start), _key_encoder(end))
             rows, encode_start, encode_end = found
             rows.append(
-                EdgeRow(
+                (
                     start_key[1] if encode_start is None else encode_start(start_key[1]),
                     end_key[1] if encode_end is None else encode_end(end_key[1]),
                     op.properties,

@@ -222,22 +222,34 @@ class UnitOfWork(FlushPlanning):
             self._check_open("relate" if kind == "merge" else "unrelate")
         if not isinstance(target, relation.target):
             relation.validate([target] if relation.to_many else target)  # raises, naming it
-        source_key = self._member_key(kind, source)
-        target_key = self._member_key(kind, target)
+        state, identity = self.state, self.identity
+        info = type(source).__runic__  # identity_key(), inlined: relate() runs per edge
+        source_key = (info.key_root, source._runic_values[info.key_name])
+        info = type(target).__runic__
+        target_key = (info.key_root, target._runic_values[info.key_name])
+        if (
+            source._runic_state is not state
+            or target._runic_state is not state
+            or identity.get(source_key) is not source
+            or identity.get(target_key) is not target
+        ):  # a free entity is added first; one of another session is refused
+            source_key = self._member_key(kind, source)
+            target_key = self._member_key(kind, target)
         direction = relation.declaration.direction
         if direction is Direction.INCOMING:
-            op = EdgeOp(kind, relation, target, source, properties, target_key, source_key)
-            pair = (relation.type, target_key, source_key, False)
+            start, end, start_key, end_key = target, source, target_key, source_key
+            undirected = False
         else:
-            op = EdgeOp(kind, relation, source, target, properties, source_key, target_key)
+            start, end, start_key, end_key = source, target, source_key, target_key
             undirected = kind == "unlink" and direction is Direction.BOTH
-            pair = (relation.type, source_key, target_key, undirected)
+        pair = (relation.type, start_key, end_key, undirected)
         links = self.links
-        if kind == "merge" and properties is None:
-            previous = links.get(pair)
-            if previous is not None:
-                op.properties = previous.properties
-        links[pair] = op
+        op = EdgeOp(kind, relation, start, end, properties, start_key, end_key)
+        previous = links.setdefault(pair, op)  # one lookup when the pair is new
+        if previous is not op:
+            if kind == "merge" and properties is None:
+                op.properties = previous.properties  # relating again keeps them
+            links[pair] = op
         if len(links) == STAGING_PAUSE:
             self.gc_pause.start(self._owner() or self)
         if source._runic_relations:
