@@ -395,7 +395,7 @@ def workloads(bench: Bench) -> list[Workload]:
             budget=1.4,
             peer=bench.peer_action(lambda: peer.commit(big)),
             peer_note=peer_note("ONE_QUERY_PER_ENTITY"),
-            max_rounds=2,
+            max_rounds=3,
             peer_max_rounds=1,
             reset=bench.empty,
         ),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from runic.ogm.allocation import STAGING_PAUSE, StagingPause
 from runic.ogm.driver.records import GraphNode
@@ -41,10 +41,13 @@ RelationLoader = Callable[[Node, RelationAttribute], Any]
 class SessionState:
     """The link from an entity to its session: serves unloaded state or refuses."""
 
-    __slots__ = ("unit",)
+    __slots__ = ("changed", "unit")
 
     def __init__(self, unit: UnitOfWork) -> None:
         self.unit = unit
+        #: ``entity`` is about to change: the unit's own method, called straight from
+        #: the field descriptors (a change of a loaded entity runs it once per entity).
+        self.changed: Callable[[Entity], None] = cast(Callable[[Entity], None], unit.changed)
 
     def load_relation(self, entity: Entity, relation: RelationAttribute) -> Any:
         unit = self.unit
@@ -62,10 +65,6 @@ class SessionState:
 
     def load_field(self, entity: Entity, field: FieldAttribute) -> Any:
         raise DetachedEntityError(f"{type(entity).__name__}.{field.name} is not loaded")
-
-    def changed(self, entity: Entity) -> None:
-        assert isinstance(entity, Node)
-        self.unit.changed(entity)
 
 
 class UnitOfWork(FlushPlanning):
@@ -139,13 +138,15 @@ class UnitOfWork(FlushPlanning):
 
     def changed(self, entity: Node) -> None:
         """``entity`` is about to change: keep its stored values and examine it next flush."""
-        key = identity_key(entity)
+        info = type(entity).__runic__
+        values = entity._runic_values
+        key = (info.key_root, values[info.key_name])  # identity_key(), inlined
         dirty = self.dirty
         if dirty.get(key) is entity or self.identity.get(key) is not entity:
             return
         dirty[key] = entity
         if key not in self.snapshots and key not in self.new:
-            self.snapshots[key] = snapshot(type(entity).__runic__, entity._runic_values)
+            self.snapshots[key] = snapshot(info, values) if info.mutable else dict(values)
 
     def stored_values(self, key: IdentityKey, entity: Node) -> dict[str, Any]:
         """The field values of a stored entity as the graph holds them."""
