@@ -81,6 +81,8 @@ class Sizes:
     tasks: int = 32
     #: the session sizes at which the session-size curve is read
     curve: tuple[int, ...] = (500, 1_000, 2_000, 4_000, 8_000)
+    #: seconds for the server to settle after a reset (see ``Bench.empty``)
+    settle: float = 1.0
 
     def scaled(self, factor: float) -> Sizes:
         nodes = max(10, int(self.nodes * factor))
@@ -99,6 +101,7 @@ class Sizes:
             hubs=hubs,
             related=hubs,
             curve=tuple(sorted({size(point, 1) for point in self.curve})),
+            settle=self.settle * min(1.0, factor),
         )
 
 
@@ -187,6 +190,9 @@ class Bench:
         for graph in self.graphs:
             graph.empty()
             graph.index()
+        # FalkorDB goes on freeing a large deleted graph after the delete returns; the
+        # next query, on any graph, waited for it (100k commits took 1.3 s or 2.4 s).
+        time.sleep(self.sizes.settle)
 
     def fill(self) -> None:
         """Every graph holds the same users, and nothing else."""
