@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from runic.ogm import select
+from runic.ogm.driver.dialect import FALKORDB
 from runic.ogm.exceptions import FieldValidationError, InvalidIdentifierError, StatementError
 from runic.ogm.query import compile_count, compile_select, count
 from tests.catalogue import CASES, Case
@@ -17,6 +20,38 @@ def test_catalogue_compiles(case: Case) -> None:
     assert compiled.cypher == case.cypher
     assert compiled.params == case.params
     assert compiled.read_only
+
+
+@pytest.mark.parametrize("case", CASES, ids=[case.id for case in CASES])
+def test_a_cached_compile_equals_a_fresh_one(case: Case) -> None:
+    from runic.ogm.query.compiler import _compile_select
+
+    fresh = _compile_select(case.build(), FALKORDB)
+    for _ in range(2):  # the second one comes from the cache
+        cached = compile_select(case.build())
+        assert (cached.cypher, cached.params, cached.columns, cached.fetches) == (
+            fresh.cypher,
+            fresh.params,
+            fresh.columns,
+            fresh.fetches,
+        )
+
+
+def test_statements_of_one_shape_share_the_text_and_keep_their_values() -> None:
+    def statement(name: str, ages: list[int], limit: int) -> Any:
+        return (
+            select(User)
+            .where((User.name == name) & ~User.age.in_(ages), User.city.is_null())
+            .limit(limit)
+        )
+
+    first = compile_select(statement("ann", [1, 2], 5))
+    second = compile_select(statement("bob", [3], 7))
+    assert second.cypher == first.cypher
+    assert first.params == {"p0": "ann", "p1": [1, 2], "limit": 5}
+    assert second.params == {"p0": "bob", "p1": [3], "limit": 7}
+    other = compile_select(select(User).where(User.name == "ann").skip(1))
+    assert other.cypher != first.cypher and other.params == {"p0": "ann", "skip": 1}
 
 
 class TestImmutability:

@@ -361,7 +361,75 @@ def arrow(direction: Direction, edge: str) -> str:
 
 
 def compile_select(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
-    """Compile a statement into Cypher, parameters and column decoders."""
+    """Compile a statement into Cypher, parameters and column decoders.
+
+    Statements that differ only in their values compile to the same text: the text and
+    decoders are kept per statement shape, and each call puts its own values in.
+    """
+    if statement.search is not None:
+        return _compile_select(statement, dialect)
+    values: list[Any] = []
+    try:
+        key = (dialect, _shape(statement, values))
+        template = _compiled.get(key)
+    except TypeError:  # a part that cannot be hashed: compiled every time
+        return _compile_select(statement, dialect)
+    if template is None:
+        template = _compile_select(statement, dialect)
+        if len(_compiled) >= _COMPILED_LIMIT:
+            _compiled.clear()
+        _compiled[key] = template
+        return template
+    params = {f"p{index}": value for index, value in enumerate(values)}
+    if statement.skip_count is not None:
+        params["skip"] = statement.skip_count
+    if statement.limit_count is not None:
+        params["limit"] = statement.limit_count
+    return CompiledQuery(template.cypher, params, True, template.columns, template.fetches)
+
+
+#: Compiled statements by (dialect, shape); emptied when it reaches the limit, so
+#: statements built with ever new aliases cannot grow it without end.
+_compiled: dict[tuple[Dialect, tuple[Any, ...]], CompiledQuery] = {}
+_COMPILED_LIMIT = 2048
+
+
+def _shape(statement: Select[Any], values: list[Any]) -> tuple[Any, ...]:
+    """Everything the text of ``statement`` depends on, and (into ``values``) its
+    condition values in the order the compiler numbers them ($p0, $p1, ...)."""
+    conditions = tuple(
+        (context, _expression_shape(condition, values))
+        for context, condition in statement.conditions
+    )
+    return (
+        statement.steps,
+        conditions,
+        statement.ordering,
+        statement.skip_count is None,
+        statement.limit_count is None,
+        statement.is_distinct,
+        statement.returns,
+        statement.aggregates,
+        statement.grouping,
+        statement.fetches,
+        statement.shuffled,
+    )
+
+
+def _expression_shape(expression: Expression, values: list[Any]) -> tuple[Any, ...]:
+    if isinstance(expression, Comparison):
+        if expression.op not in ("IS NULL", "IS NOT NULL"):
+            values.append(expression.value)
+        return (expression.field, expression.op)
+    if isinstance(expression, Conjunction):
+        operands = tuple(_expression_shape(operand, values) for operand in expression.operands)
+        return (expression.op, operands)
+    if isinstance(expression, Negation):
+        return ("NOT", _expression_shape(expression.operand, values))
+    raise TypeError(f"no shape for {expression!r}")  # compiled (and refused) each time
+
+
+def _compile_select(statement: Select[Any], dialect: Dialect) -> CompiledQuery:
     compiler = _SelectCompiler(statement, dialect)
     lines = compiler.matches()
     if statement.aggregates:
