@@ -264,25 +264,16 @@ class FalkorDBDriver:
     def name(self) -> str:
         return str(self.graph.name)
 
-    def _read(self, query: str) -> QueryResult:
+    def _send(self, query: str, read_only: bool) -> QueryResult:
         graph, lane = self.graph, self._lane
         if lane is not None:
             return lane.send(
-                (_RO_QUERY, graph.name, query, _COMPACT),
-                read_only=True,
+                (_RO_QUERY if read_only else _QUERY, graph.name, query, _COMPACT),
+                read_only=read_only,
                 read=functools.partial(parse_compact, schema=graph.schema),
             )
-        return neutral_result(graph.ro_query(query))  # another kind of handle parses it
-
-    def _write(self, query: str) -> QueryResult:
-        graph, lane = self.graph, self._lane
-        if lane is not None:
-            return lane.send(
-                (_QUERY, graph.name, query, _COMPACT),
-                read_only=False,
-                read=functools.partial(parse_compact, schema=graph.schema),
-            )
-        return neutral_result(self._writer.query(query))
+        # Another kind of handle parses its own replies; writes go out once.
+        return neutral_result(graph.ro_query(query) if read_only else self._writer.query(query))
 
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
@@ -293,16 +284,16 @@ class FalkorDBDriver:
         try:
             if not read_only:
                 self._ensure_graph()
-                return self._write(query)
+                return self._send(query, False)
             try:
-                return self._read(query)
+                return self._send(query, True)
             except ResponseError as error:
                 if EMPTY_GRAPH not in str(error):
                     raise
                 # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
                 self._graph_ready = False
                 self._ensure_graph()
-                return self._read(query)
+                return self._send(query, True)
         except RedisError as error:
             raise translate_error(error, cypher) from error
 
@@ -345,25 +336,17 @@ class FalkorDBDriver:
             self.graph.client.close()
 
 
-async def _read(handle: _LoopHandle, query: str) -> QueryResult:
+async def _send(handle: _LoopHandle, query: str, read_only: bool) -> QueryResult:
+    """``FalkorDBDriver._send`` for one event loop's handle."""
     graph, lane = handle.graph, handle.lane
     if lane is not None:
         return await lane.send(
-            (_RO_QUERY, graph.name, query, _COMPACT),
-            read_only=True,
+            (_RO_QUERY if read_only else _QUERY, graph.name, query, _COMPACT),
+            read_only=read_only,
             read=functools.partial(parse_compact_async, schema=graph.schema),
         )
-    return neutral_result(await graph.ro_query(query))
-
-
-async def _write(handle: _LoopHandle, query: str) -> QueryResult:
-    graph, lane = handle.graph, handle.lane
-    if lane is not None:
-        return await lane.send(
-            (_QUERY, graph.name, query, _COMPACT),
-            read_only=False,
-            read=functools.partial(parse_compact_async, schema=graph.schema),
-        )
+    if read_only:
+        return neutral_result(await graph.ro_query(query))
     return neutral_result(await handle.writer.query(query))
 
 
@@ -497,15 +480,15 @@ class AsyncFalkorDBDriver:
         try:  # see FalkorDBDriver.execute
             if not read_only:
                 await self._ensure_graph(handle)
-                return await _write(handle, query)
+                return await _send(handle, query, False)
             try:
-                return await _read(handle, query)
+                return await _send(handle, query, True)
             except ResponseError as error:
                 if EMPTY_GRAPH not in str(error):
                     raise
                 self._graph_ready = False
                 await self._ensure_graph(handle)
-                return await _read(handle, query)
+                return await _send(handle, query, True)
         except RedisError as error:
             raise translate_error(error, cypher) from error
 
