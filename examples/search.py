@@ -9,7 +9,7 @@ import asyncio
 
 from redislite import FalkorDB
 
-from runic.ogm import AsyncSession, Field, Node, Session, Vector
+from runic.ogm import AsyncSession, Field, Mapped, Node, Session, Vector
 from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
 from runic.ogm.exceptions import StatementError
 from runic.ogm.schema import sync_schema
@@ -17,11 +17,13 @@ from runic.ogm.schema import sync_schema
 
 # [models]
 class Recipe(Node):
-    id: str = Field(primary_key=True)
-    title: str = Field(fulltext=True)
-    steps: str = Field(fulltext=True, default="")
-    cuisine: str = "any"
-    flavour: Vector = Vector(dim=3, similarity="cosine")  # sweet, salty, sour
+    id: Mapped[str] = Field(primary_key=True)
+    title: Mapped[str] = Field(fulltext=True)
+    steps: Mapped[str] = Field(fulltext=True, default="")
+    cuisine: Mapped[str] = Field(default="any")
+    flavour: Mapped[list[float]] = Field(
+        vector=Vector(dim=3, similarity="cosine")
+    )  # sweet, salty, sour
 
 
 # [/models]

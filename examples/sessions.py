@@ -10,28 +10,29 @@ from datetime import date
 
 from redislite import FalkorDB
 
-from runic.ogm import Edge, Field, Node, Relation, Session, select
+from runic.ogm import Edge, Field, Mapped, Node, Relation, Session, select
 from runic.ogm.driver.falkordb import FalkorDBDriver
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import ConstraintViolationError
+from runic.ogm.schema import sync_schema
 
 
 class Follows(Edge, type="FOLLOWS"):
-    since: date
+    since: Mapped[date]
 
 
 class Member(Node):
-    id: str = Field(primary_key=True)
-    name: str
-    email: str = Field(unique=True)
-    tags: list[str] = []
-    follows: list[Member] = Relation("FOLLOWS", edge=Follows)
-    groups: list[Group] = Relation("IN")
+    id: Mapped[str] = Field(primary_key=True)
+    name: Mapped[str]
+    email: Mapped[str] = Field(unique=True)
+    tags: Mapped[list[str]] = Field(default_factory=list)
+    follows: Relation[list[Member]] = Relation("FOLLOWS", edge=Follows)
+    groups: Relation[list[Group]] = Relation("IN")
 
 
 class Group(Node):
-    id: str = Field(primary_key=True)
-    title: str
+    id: Mapped[str] = Field(primary_key=True)
+    title: Mapped[str]
 
 
 def main() -> None:
@@ -39,13 +40,13 @@ def main() -> None:
     graph = database.select_graph("sessions_tour")
     driver = FalkorDBDriver(graph)
     try:
-        tour(driver, graph)
+        tour(driver)
     finally:
         graph.delete()
         database.close()
 
 
-def tour(driver: FalkorDBDriver, graph: object) -> None:
+def tour(driver: FalkorDBDriver) -> None:
     # [write]
     with Session(driver) as session:  # commit on success, rollback on error, close always
         ada = Member(id="ada", name="Ada", email="ada@example.com")
@@ -57,7 +58,7 @@ def tour(driver: FalkorDBDriver, graph: object) -> None:
 
     # [track]
     with Session(driver) as session, record_queries(driver) as log:
-        ada = session.get(Member, "ada")
+        ada = session.get_one(Member, "ada")
         assert session.get(Member, "ada") is ada  # the identity map answers: no query
         ada.tags.append("admin")  # in-place changes are tracked too
         session.commit()  # sends only the changed field
@@ -66,7 +67,7 @@ def tour(driver: FalkorDBDriver, graph: object) -> None:
 
     # [fetch]
     with Session(driver) as session, record_queries(driver) as log:
-        ada = session.get(Member, "ada", fetch=["follows", "groups"])
+        ada = session.get_one(Member, "ada", fetch=["follows", "groups"])
         print("ada follows", [m.name for m in ada.follows], "in", [g.title for g in ada.groups])
         members = session.scalars(select(Member).order_by(Member.name).fetch("groups"))
         print("members:", [(m.name, len(m.groups)) for m in members])
@@ -78,13 +79,12 @@ def tour(driver: FalkorDBDriver, graph: object) -> None:
         statement = select(Member).traverse(Member.follows)
         for source, follows, target in session.all_with_edges(statement):
             print(f"{source.name} follows {target.name} since {follows.since}")
-        ada, bob = session.get(Member, "ada"), session.get(Member, "bob")
+        ada, bob = session.get_one(Member, "ada"), session.get_one(Member, "bob")
         session.unrelate(ada, Member.follows, bob)
     # [/edges]
 
     # [failure]
-    graph.create_node_unique_constraint("Member", "email")  # type: ignore[attr-defined]
-    wait_for_constraints(graph)
+    sync_schema(driver, [Member])  # the unique constraint on Member.email
     session = Session(driver)
     clash = Member(id="eve", name="Eve", email="ada@example.com")
     session.add(clash)
@@ -96,17 +96,6 @@ def tour(driver: FalkorDBDriver, graph: object) -> None:
         session.commit()
     session.close()
     # [/failure]
-
-
-def wait_for_constraints(graph: object) -> None:
-    import time
-
-    for _ in range(250):
-        states = [c["status"] for c in graph.list_constraints()]  # type: ignore[attr-defined]
-        if all(state == "OPERATIONAL" for state in states):
-            return
-        time.sleep(0.02)
-    raise RuntimeError("the constraint did not become operational")
 
 
 if __name__ == "__main__":

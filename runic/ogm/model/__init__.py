@@ -2,6 +2,7 @@
 
 from runic.ogm.model.edge import Edge
 from runic.ogm.model.fields import Field, FieldAttribute
+from runic.ogm.model.mapped import Mapped
 from runic.ogm.model.node import Node
 from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import (
@@ -23,6 +24,7 @@ __all__ = [
     "Field",
     "FieldAttribute",
     "GeoLocation",
+    "Mapped",
     "Node",
     "Relation",
     "RelationAttribute",

@@ -7,12 +7,13 @@ import inspect
 import sys
 import typing
 from dataclasses import dataclass, field, replace
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Protocol, dataclass_transform
 
 from runic.ogm.exceptions import FieldValidationError, ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
-from runic.ogm.model.fields import MISSING, FieldAttribute, FieldDeclaration
-from runic.ogm.model.relations import RelationAttribute, RelationDeclaration
+from runic.ogm.model.fields import MISSING, Field, FieldAttribute, FieldDeclaration
+from runic.ogm.model.mapped import unwrap_annotation
+from runic.ogm.model.relations import Relation, RelationAttribute
 from runic.ogm.model.tracking import TrackedList, track_values
 from runic.ogm.model.types import (
     ConversionError,
@@ -26,9 +27,9 @@ from runic.ogm.model.types import (
 class EntityState(Protocol):
     """The session side of an entity: serves state that was not loaded."""
 
-    def load_relation(self, entity: Entity, relation: RelationAttribute) -> Any: ...
+    def load_relation(self, entity: Entity, relation: RelationAttribute[Any]) -> Any: ...
 
-    def load_field(self, entity: Entity, field: FieldAttribute) -> Any: ...
+    def load_field(self, entity: Entity, field: FieldAttribute[Any]) -> Any: ...
 
     def changed(self, entity: Entity) -> None:
         """``entity`` is about to change (an assignment, or a list changed in place)."""
@@ -39,8 +40,8 @@ class ModelInfo:
     """Everything runic knows about one Node or Edge class."""
 
     cls: type[Entity]
-    fields: dict[str, FieldAttribute]
-    relations: dict[str, RelationAttribute] = field(default_factory=dict)
+    fields: dict[str, FieldAttribute[Any]]
+    relations: dict[str, RelationAttribute[Any]] = field(default_factory=dict)
     primary_key: str | None = None
     labels: tuple[str, ...] = ()
     edge_type: str | None = None
@@ -70,15 +71,20 @@ class ModelInfo:
         return self.cls.__name__
 
     @property
-    def key_field(self) -> FieldAttribute:
-        key_field: FieldAttribute | None = self._key_field
+    def key_field(self) -> FieldAttribute[Any]:
+        key_field: FieldAttribute[Any] | None = self._key_field
         if key_field is None:
             raise ModelDefinitionError(f"{self.name} has no primary key")
         return key_field
 
 
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field,))
 class Entity:
-    """Base of :class:`Node` and :class:`Edge`; not used directly."""
+    """Base of :class:`Node` and :class:`Edge`; not used directly.
+
+    For type checkers a model is a keyword-only dataclass of its ``Mapped[...]`` fields
+    and ``Relation[...]`` relations, so constructor calls are checked.
+    """
 
     # Slots: fast to read, and an entity needs no instance dict, so it is one object
     # for the garbage collector to track instead of two.
@@ -125,13 +131,13 @@ class Entity:
         for name, value in relation_values.items():
             setattr(self, name, value)
 
-    def _runic_missing_field(self, field: FieldAttribute) -> Any:
+    def _runic_missing_field(self, field: FieldAttribute[Any]) -> Any:
         state = self._runic_state
         if state is None:
             raise AttributeError(f"{type(self).__name__}.{field.name} has no value")
         return state.load_field(self, field)
 
-    def _runic_missing_relation(self, relation: RelationAttribute) -> Any:
+    def _runic_missing_relation(self, relation: RelationAttribute[Any]) -> Any:
         state = self._runic_state
         if state is None:
             # A new entity has no stored relations: start it empty so appends are kept.
@@ -151,15 +157,15 @@ class Entity:
 
 @dataclass(slots=True)
 class DeclaredMembers:
-    fields: dict[str, FieldAttribute]
-    relations: dict[str, RelationDeclaration]
+    fields: dict[str, FieldAttribute[Any]]
+    relations: dict[str, Relation[Any]]
     annotations: dict[str, Any]
 
 
-def read_members(cls: type[Entity], inherited: dict[str, FieldAttribute]) -> DeclaredMembers:
+def read_members(cls: type[Entity], inherited: dict[str, FieldAttribute[Any]]) -> DeclaredMembers:
     """Turn the class's own annotations into fields; collect relation declarations."""
     fields = {name: attribute.rebind(cls) for name, attribute in inherited.items()}
-    relations: dict[str, RelationDeclaration] = {}
+    relations: dict[str, Relation[Any]] = {}
     annotations: dict[str, Any] = {}
     namespace = dict(vars(sys.modules[cls.__module__])) if cls.__module__ in sys.modules else {}
     namespace.setdefault(cls.__name__, cls)
@@ -168,7 +174,7 @@ def read_members(cls: type[Entity], inherited: dict[str, FieldAttribute]) -> Dec
             continue
         validate_identifier(name, f"field name on {cls.__name__}")
         declared = cls.__dict__.get(name, MISSING)
-        if isinstance(declared, RelationDeclaration):
+        if isinstance(declared, Relation):
             relations[name] = declared
             annotations[name] = annotation
             continue
@@ -191,7 +197,7 @@ def _version_declaration(
     return declaration
 
 
-def version_field(cls: type, fields: dict[str, FieldAttribute]) -> str | None:
+def version_field(cls: type, fields: dict[str, FieldAttribute[Any]]) -> str | None:
     """The name of the model's version field; at most one is allowed."""
     marked = [name for name, field in fields.items() if field.declaration.version]
     if len(marked) > 1:
@@ -207,10 +213,22 @@ def _is_classvar(annotation: Any) -> bool:
     return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
 
 
+def _is_relation_annotation(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.lstrip().split("[", 1)[0].rsplit(".", 1)[-1] == "Relation"
+    return typing.get_origin(annotation) is Relation
+
+
 def _make_field(
     cls: type, name: str, annotation: Any, declared: Any, namespace: dict[str, Any]
-) -> FieldAttribute:
+) -> FieldAttribute[Any]:
     where = f"{cls.__name__}.{name}"
+    if _is_relation_annotation(annotation):
+        raise ModelDefinitionError(
+            f"{where}: a Relation[...] annotation needs a declaration: "
+            f'`{name}: Relation[...] = Relation("TYPE")`'
+        )
+    annotation = unwrap_annotation(annotation)
     if isinstance(annotation, str):
         try:
             annotation = eval(annotation, namespace)  # annotations are code the user wrote
@@ -218,6 +236,7 @@ def _make_field(
             raise ModelDefinitionError(
                 f"{where}: cannot resolve the annotation {annotation!r} ({error})"
             ) from None
+        annotation = unwrap_annotation(annotation)
     if isinstance(declared, Vector):
         declaration = FieldDeclaration(vector=declared)
     elif isinstance(declared, FieldDeclaration):
@@ -231,7 +250,7 @@ def _make_field(
         raise ModelDefinitionError(f"{where}: {error}") from None
     if declaration.version:
         declaration = _version_declaration(where, declaration, converter, nullable)
-    attribute = FieldAttribute(cls, name, converter, nullable, declaration)
+    attribute: FieldAttribute[Any] = FieldAttribute(cls, name, converter, nullable, declaration)
     if declaration.primary_key and nullable:
         raise ModelDefinitionError(f"{where}: a primary key cannot be Optional")
     if declaration.default is not MISSING and declaration.default is not None:

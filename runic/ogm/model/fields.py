@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Final, overload
+from typing import TYPE_CHECKING, Any, Final, Literal, overload
 
 from runic.ogm.exceptions import FieldValidationError, StatementError
 from runic.ogm.model.tracking import TrackedList
@@ -55,6 +55,36 @@ class FieldDeclaration:
     version: bool = False
 
 
+@overload
+def Field(
+    default: Any = MISSING,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    primary_key: bool = False,
+    index: bool = False,
+    unique: bool = False,
+    fulltext: bool = False,
+    vector: Vector | None = None,
+    version: Literal[True],
+    init: Literal[False] = False,
+) -> Any: ...
+
+
+@overload
+def Field(
+    default: Any = MISSING,
+    *,
+    default_factory: Callable[[], Any] | None = None,
+    primary_key: bool = False,
+    index: bool = False,
+    unique: bool = False,
+    fulltext: bool = False,
+    vector: Vector | None = None,
+    version: Literal[False] = False,
+    init: Literal[True] = True,
+) -> Any: ...
+
+
 def Field(
     default: Any = MISSING,
     *,
@@ -65,12 +95,20 @@ def Field(
     fulltext: bool = False,
     vector: Vector | None = None,
     version: bool = False,
+    init: bool | None = None,
 ) -> Any:
-    """Declare a field with options: ``email: str = Field(unique=True)``.
+    """Declare a field with options: ``email: Mapped[str] = Field(unique=True)``.
 
-    ``version: int = Field(version=True)`` makes the field the entity's optimistic-locking
-    counter (it starts at 1 and runic maintains it).
+    ``version: Mapped[int] = Field(version=True)`` makes the field the entity's
+    optimistic-locking counter: it starts at 1 and runic maintains it, so type checkers
+    do not offer it as a constructor argument. ``init`` only says that to them (it
+    follows ``version``).
     """
+    if init is not None and init is not (not version):
+        raise TypeError(
+            "Field(init=...) follows version=: only a version field, which runic sets, "
+            "is left out of the constructor"
+        )
     if default is not MISSING and default_factory is not None:
         raise TypeError("Field() takes default or default_factory, not both")
     if default_factory is not None and not callable(default_factory):
@@ -87,8 +125,8 @@ def Field(
     )
 
 
-class FieldAttribute(FieldOperand):
-    """A model field: the class-level operand and the instance-level value slot."""
+class FieldAttribute[T](FieldOperand[T]):
+    """A model field holding ``T``: the class-level operand and the instance-level slot."""
 
     __slots__ = (
         "_default",
@@ -118,7 +156,7 @@ class FieldAttribute(FieldOperand):
         #: The type whose common values are valid as they are (see ``validate``).
         self.plain: type | None = _PLAIN_TYPES.get(type(converter))
 
-    def rebind(self, model: type[Entity]) -> FieldAttribute:
+    def rebind(self, model: type[Entity]) -> FieldAttribute[T]:
         """A copy of this field for a subclass, so ``Admin.name`` belongs to ``Admin``."""
         return FieldAttribute(model, self.name, self.converter, self.nullable, self.declaration)
 
@@ -222,10 +260,10 @@ class FieldAttribute(FieldOperand):
         return f"<field {self._describe()}: {self.converter.describe()}>"
 
     @overload
-    def __get__(self, instance: None, owner: type[Any]) -> FieldAttribute: ...
+    def __get__(self, instance: None, owner: type[Any]) -> FieldAttribute[T]: ...
 
     @overload
-    def __get__(self, instance: object, owner: type[Any]) -> Any: ...
+    def __get__(self, instance: object, owner: type[Any]) -> T: ...
 
     def __get__(self, instance: Any, owner: type[Any]) -> Any:
         if instance is None:

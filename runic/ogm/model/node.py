@@ -14,8 +14,8 @@ from runic.ogm.model.constructor import install_init
 from runic.ogm.model.entity import Entity, ModelInfo, read_members, version_field
 from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import (
+    Relation,
     RelationAttribute,
-    RelationDeclaration,
     parse_relation_annotation,
 )
 
@@ -139,8 +139,8 @@ def _visible_name(cls: type, name: str) -> Any:
 
 
 def _make_relation(
-    cls: type[Node], name: str, declaration: RelationDeclaration, annotation: Any
-) -> RelationAttribute:
+    cls: type[Node], name: str, declaration: Relation[Any], annotation: Any
+) -> RelationAttribute[Any]:
     where = f"{cls.__name__}.{name}"
     edge = declaration.edge
     if edge is not None:

@@ -7,7 +7,7 @@ refer to classes defined later in the same or another module.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runic.ogm.exceptions import ModelDefinitionError
 
@@ -26,7 +26,7 @@ class Registry:
         self._nodes: dict[frozenset[str], type[Node]] = {}
         self._names: dict[str, dict[str, type[Node]]] = {}
         self._edges: dict[str, type[Edge]] = {}
-        self._unresolved: list[RelationAttribute] = []
+        self._unresolved: list[RelationAttribute[Any]] = []
         self._class_cache: dict[frozenset[str] | tuple[str, ...], type[Node] | None] = {}
 
     def register_node(self, cls: type[Node]) -> None:
@@ -75,7 +75,7 @@ class Registry:
             self._resolve(strict=True)
 
     def _resolve(self, *, strict: bool) -> None:
-        waiting: list[RelationAttribute] = []
+        waiting: list[RelationAttribute[Any]] = []
         for relation in self._unresolved:
             name = relation.unresolved_name
             if name is None:

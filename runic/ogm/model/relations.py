@@ -7,14 +7,15 @@ string; they are resolved when the models are configured (see the registry).
 
 from __future__ import annotations
 
+import builtins
 import re
 import typing
 from collections.abc import Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, overload
 
 from runic.ogm.exceptions import FieldValidationError, ModelDefinitionError
+from runic.ogm.model.mapped import unwrap_annotation
 from runic.ogm.model.tracking import TrackedList
 
 if TYPE_CHECKING:
@@ -34,32 +35,60 @@ INCOMING = Direction.INCOMING
 BOTH = Direction.BOTH
 
 
-@dataclass(frozen=True, slots=True)
-class RelationDeclaration:
-    """What ``Relation(...)`` returns; turned into a :class:`RelationAttribute`."""
+class Relation[T]:
+    """Declare a relation: ``articles: Relation[list[Article]] = Relation("WROTE")``.
 
-    rel_type: str | None
-    direction: Direction
-    edge: type[Edge] | None
-
-
-def Relation(
-    type: str | None = None,
-    *,
-    direction: Direction | str = OUTGOING,
-    edge: type[Edge] | None = None,
-) -> Any:
-    """Declare a relation: ``articles: list[Article] = Relation("WROTE")``.
-
-    ``type`` may be left out when ``edge`` names an Edge class, whose type is used.
+    ``Relation[list[Article]]`` is to-many, ``Relation[Article | None]`` to-one. ``type``
+    may be left out when ``edge`` names an Edge class, whose type is used. For a type
+    checker the annotation is a descriptor: ``User.articles`` is a
+    :class:`RelationAttribute` for ``traverse``, ``fetch=`` and ``relate``, and
+    ``user.articles`` the related entities.
     """
-    try:
-        direction = Direction(direction)
-    except ValueError:
-        raise ModelDefinitionError(
-            f"Relation(direction=...) must be OUTGOING, INCOMING or BOTH, got {direction!r}"
-        ) from None
-    return RelationDeclaration(rel_type=type, direction=direction, edge=edge)
+
+    __slots__ = ("direction", "edge", "rel_type")
+
+    def __init__(
+        self,
+        type: str | None = None,
+        *,
+        direction: Direction | str = OUTGOING,
+        edge: builtins.type[Edge] | None = None,
+    ) -> None:
+        try:
+            self.direction = Direction(direction)
+        except ValueError:
+            raise ModelDefinitionError(
+                f"Relation(direction=...) must be OUTGOING, INCOMING or BOTH, got {direction!r}"
+            ) from None
+        self.rel_type = type
+        self.edge = edge
+
+    def __repr__(self) -> str:
+        return f"Relation({self.rel_type!r}, direction={self.direction.value}, edge={self.edge!r})"
+
+    if TYPE_CHECKING:
+
+        @overload
+        def __get__[N: Node](
+            self: Relation[list[N]], instance: None, owner: builtins.type[Any]
+        ) -> RelationAttribute[N]: ...
+
+        @overload
+        def __get__[N: Node](
+            self: Relation[N | None], instance: None, owner: builtins.type[Any]
+        ) -> RelationAttribute[N]: ...
+
+        @overload
+        def __get__[N: Node](
+            self: Relation[N], instance: None, owner: builtins.type[Any]
+        ) -> RelationAttribute[N]: ...
+
+        @overload
+        def __get__(self, instance: object, owner: builtins.type[Any]) -> T: ...
+
+        def __get__(self, instance: object, owner: builtins.type[Any]) -> Any: ...
+
+        def __set__(self, instance: object, value: T) -> None: ...
 
 
 _LIST_PATTERN = re.compile(
@@ -70,6 +99,7 @@ _OPTIONAL_PATTERN = re.compile(r"(?:typing\.)?Optional\[(.+)\]\Z")
 
 def parse_relation_annotation(annotation: Any) -> tuple[type | str, bool]:
     """Return ``(target, to_many)``; ``target`` is a class or a class name to resolve later."""
+    annotation = unwrap_annotation(annotation)
     if isinstance(annotation, typing.ForwardRef):
         annotation = annotation.__forward_arg__
     if isinstance(annotation, str):
@@ -111,9 +141,9 @@ def _parse_annotation_text(text: str) -> tuple[str, bool]:
     return members[0].rsplit(".", 1)[-1], False
 
 
-class RelationAttribute:
-    """A relation of a node class: the class-level handle for ``traverse``/``fetch`` and the
-    instance-level value (an entity, None, or a list of entities)."""
+class RelationAttribute[N: Node]:
+    """A relation of a node class to ``N``: the class-level handle for ``traverse``,
+    ``fetch`` and ``relate``, and the instance-level value (an entity, None, or a list)."""
 
     __slots__ = ("_target", "declaration", "edge", "model", "name", "to_many", "type")
 
@@ -122,8 +152,8 @@ class RelationAttribute:
         model: type[Node],
         name: str,
         type_: str,
-        declaration: RelationDeclaration,
-        target: type[Node] | str,
+        declaration: Relation[Any],
+        target: type[N] | str,
         to_many: bool,
     ) -> None:
         self.model = model
@@ -138,13 +168,13 @@ class RelationAttribute:
     def direction(self) -> Direction:
         return self.declaration.direction
 
-    def rebind(self, model: type[Node]) -> RelationAttribute:
+    def rebind(self, model: type[Node]) -> RelationAttribute[N]:
         return RelationAttribute(
             model, self.name, self.type, self.declaration, self._target, self.to_many
         )
 
     @property
-    def target(self) -> type[Node]:
+    def target(self) -> type[N]:
         """The target node class; resolves string forward references on first use."""
         target = self._target
         if isinstance(target, str):
@@ -155,7 +185,7 @@ class RelationAttribute:
             assert not isinstance(target, str)
         return target
 
-    def resolve(self, target: type[Node]) -> None:
+    def resolve(self, target: type[N]) -> None:
         self._target = target
 
     @property
@@ -166,7 +196,7 @@ class RelationAttribute:
         return f"<relation {self.model.__name__}.{self.name} -[:{self.type}]- {self.direction}>"
 
     @overload
-    def __get__(self, instance: None, owner: type[Any]) -> RelationAttribute: ...
+    def __get__(self, instance: None, owner: type[Any]) -> RelationAttribute[N]: ...
 
     @overload
     def __get__(self, instance: object, owner: type[Any]) -> Any: ...

@@ -23,7 +23,7 @@ class _Codec:
     #: (name, to_db) for fields whose stored form differs from the Python value.
     encoders: tuple[tuple[str, Callable[[Any], Any]], ...]
     #: (name, field, from_db or None when the stored value is the Python value).
-    decoders: tuple[tuple[str, FieldAttribute, Callable[[Any], Any] | None], ...]
+    decoders: tuple[tuple[str, FieldAttribute[Any], Callable[[Any], Any] | None], ...]
     #: Fields whose values can change in place, copied into snapshots.
     mutable: tuple[str, ...]
     #: Mutable fields whose stored form is the value itself: copied when sent.

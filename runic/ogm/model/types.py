@@ -58,7 +58,8 @@ class GeoLocation:
 
 @dataclass(frozen=True, slots=True)
 class Vector:
-    """Declares a vector field: ``embedding: Vector = Vector(dim=384)``.
+    """Declares a vector field:
+    ``embedding: Mapped[list[float]] = Field(vector=Vector(dim=384))``.
 
     The field's values are lists of floats of exactly ``dim`` items, stored with the
     backend's vector type; ``similarity`` is used by vector indexes.
@@ -384,9 +385,14 @@ def converter_for(annotation: Any, vector: Vector | None = None) -> Converter:
     """Pick the converter for a (non-optional) annotation; raise TypeError if unsupported."""
     if annotation is Vector or vector is not None:
         if vector is None:
-            raise TypeError("a Vector field needs its size: declare it as `= Vector(dim=...)`")
+            raise TypeError(
+                "a Vector field needs its size: declare it as "
+                "`Mapped[list[float]] = Field(vector=Vector(dim=...))`"
+            )
         if annotation not in (Vector, list[float]):
-            raise TypeError(f"a Vector(...) field must be annotated `Vector`, not {annotation!r}")
+            raise TypeError(
+                f"a Vector(...) field must be annotated `Mapped[list[float]]`, not {annotation!r}"
+            )
         return VectorConverter(vector)
     if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
         return EnumConverter(annotation)

@@ -29,12 +29,12 @@ ArithmeticOp = Literal["+", "-", "*", "/"]
 class Arithmetic(ArithmeticOperators):
     """A value computed on the server from a field: ``User.login_count + 1``."""
 
-    left: FieldAttribute | Arithmetic
+    left: FieldAttribute[Any] | Arithmetic
     op: ArithmeticOp
-    right: FieldAttribute | Arithmetic | int | float
+    right: FieldAttribute[Any] | Arithmetic | int | float
 
-    def fields(self) -> list[FieldAttribute]:
-        found: list[FieldAttribute] = []
+    def fields(self) -> list[FieldAttribute[Any]]:
+        found: list[FieldAttribute[Any]] = []
         for side in (self.left, self.right):
             if isinstance(side, Arithmetic):
                 found += side.fields()

@@ -40,7 +40,7 @@ class Column:
 
 
 #: Relations to eager-load, each with the relations to load under it.
-type FetchTree = tuple[tuple[RelationAttribute, FetchTree], ...]
+type FetchTree = tuple[tuple[RelationAttribute[Any], FetchTree], ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +53,15 @@ class CompiledQuery:
     fetches: FetchTree = ()
 
 
-def fetch_tree(paths: Sequence[Sequence[RelationAttribute]]) -> FetchTree:
+def fetch_tree(paths: Sequence[Sequence[RelationAttribute[Any]]]) -> FetchTree:
     """Merge fetch paths with common prefixes (``articles`` and ``articles.author``)."""
-    root: dict[RelationAttribute, dict[Any, Any]] = {}
+    root: dict[RelationAttribute[Any], dict[Any, Any]] = {}
     for path in paths:
         level = root
         for relation in path:
             level = level.setdefault(relation, {})
 
-    def freeze(level: dict[RelationAttribute, dict[Any, Any]]) -> FetchTree:
+    def freeze(level: dict[RelationAttribute[Any], dict[Any, Any]]) -> FetchTree:
         return tuple((relation, freeze(children)) for relation, children in level.items())
 
     return freeze(root)
@@ -119,7 +119,7 @@ class _SelectCompiler:
         self.params[name] = value
         return "$" + name
 
-    def property_of(self, context: int, field: FieldAttribute) -> str:
+    def property_of(self, context: int, field: FieldAttribute[Any]) -> str:
         step = bind_field(self.statement.steps, context, field)
         return f"{self.aliases[step]}.{quote(field.name)}"
 
@@ -492,7 +492,7 @@ def compile_exists(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compi
 
 
 def compile_distinct(
-    statement: Select[Any], field: FieldAttribute, dialect: Dialect = FALKORDB
+    statement: Select[Any], field: FieldAttribute[Any], dialect: Dialect = FALKORDB
 ) -> CompiledQuery:
     """The distinct stored values of ``field`` over what the statement matches, sorted."""
     compiler = _SelectCompiler(statement, dialect)

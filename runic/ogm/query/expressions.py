@@ -37,7 +37,7 @@ class Expression:
             "instead of and / or / not"
         )
 
-    def fields(self) -> Iterable[FieldAttribute]:
+    def fields(self) -> Iterable[FieldAttribute[Any]]:
         """The model attributes this expression reads, for binding them to query steps."""
         raise NotImplementedError
 
@@ -54,11 +54,11 @@ def _expression(value: object, operator: str) -> Expression:
 class Comparison(Expression):
     """``<field> <op> <value>``; ``value`` is already converted to its stored form."""
 
-    field: FieldAttribute
+    field: FieldAttribute[Any]
     op: str
     value: Any = None
 
-    def fields(self) -> Iterable[FieldAttribute]:
+    def fields(self) -> Iterable[FieldAttribute[Any]]:
         return (self.field,)
 
 
@@ -67,7 +67,7 @@ class Conjunction(Expression):
     op: str  # "AND" or "OR"
     operands: tuple[Expression, ...]
 
-    def fields(self) -> Iterable[FieldAttribute]:
+    def fields(self) -> Iterable[FieldAttribute[Any]]:
         for operand in self.operands:
             yield from operand.fields()
 
@@ -76,7 +76,7 @@ class Conjunction(Expression):
 class Negation(Expression):
     operand: Expression
 
-    def fields(self) -> Iterable[FieldAttribute]:
+    def fields(self) -> Iterable[FieldAttribute[Any]]:
         return self.operand.fields()
 
 
@@ -108,10 +108,13 @@ class ArithmeticOperators:
         return _arithmetic(self, "/", other)
 
 
-class FieldOperand(ArithmeticOperators):
-    """Comparison operators for model fields; mixed into the field descriptor.
+class FieldOperand[T](ArithmeticOperators):
+    """Comparison operators for a model field holding ``T``; mixed into the descriptor.
 
-    Subclasses supply ``model_name``, ``name``, ``converter`` and ``to_param``.
+    Subclasses supply ``model_name``, ``name``, ``converter`` and ``to_param``. Ordering
+    and ``in_`` take ``T`` so a type checker flags a value of the wrong type; ``==``
+    takes any value (a checker falls back to ``object.__eq__`` otherwise), and the field
+    validates it when the expression is built.
     """
 
     __slots__ = ()
@@ -133,7 +136,7 @@ class FieldOperand(ArithmeticOperators):
     def _is_str(self) -> bool:
         raise NotImplementedError
 
-    def _ordered(self) -> FieldAttribute:
+    def _ordered(self) -> FieldAttribute[Any]:
         if self._is_list():
             raise StatementError(f"{self._describe()} is a list field and cannot be ordered")
         return self  # type: ignore[return-value]
@@ -148,23 +151,23 @@ class FieldOperand(ArithmeticOperators):
             return Comparison(self, "IS NOT NULL")  # type: ignore[arg-type]
         return Comparison(self, "<>", self.to_param(other))  # type: ignore[arg-type]
 
-    def __lt__(self, other: Any) -> Comparison:
+    def __lt__(self, other: T) -> Comparison:
         return Comparison(self._ordered(), "<", self.to_param(other))
 
-    def __le__(self, other: Any) -> Comparison:
+    def __le__(self, other: T) -> Comparison:
         return Comparison(self._ordered(), "<=", self.to_param(other))
 
-    def __gt__(self, other: Any) -> Comparison:
+    def __gt__(self, other: T) -> Comparison:
         return Comparison(self._ordered(), ">", self.to_param(other))
 
-    def __ge__(self, other: Any) -> Comparison:
+    def __ge__(self, other: T) -> Comparison:
         return Comparison(self._ordered(), ">=", self.to_param(other))
 
-    def in_(self, values: Iterable[Any]) -> Comparison:
+    def in_(self, values: Iterable[T]) -> Comparison:
         """The field's value is one of ``values``."""
         return Comparison(self, "IN", self._list_param(values, "in_"))  # type: ignore[arg-type]
 
-    def not_in(self, values: Iterable[Any]) -> Expression:
+    def not_in(self, values: Iterable[T]) -> Expression:
         """The field's value is none of ``values``."""
         return Negation(self.in_(values))
 
@@ -193,7 +196,7 @@ class FieldOperand(ArithmeticOperators):
         if not self._is_str():
             raise StatementError(f"{method}() needs a str field; {self._describe()} is not one")
 
-    def _list_param(self, values: Iterable[Any], method: str) -> list[Any]:
+    def _list_param(self, values: Iterable[T], method: str) -> list[Any]:
         if isinstance(values, str | bytes) or not isinstance(values, Iterable):
             raise StatementError(
                 f"{self._describe()}.{method}() takes a list of values, got {type(values).__name__}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from runic.ogm.exceptions import StatementError
 from runic.ogm.identifiers import validate_identifier
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Aggregate:
     function: str
-    argument: str | FieldAttribute
+    argument: str | FieldAttribute[Any]
     alias: str | None = None
     distinct: bool = False
 
@@ -35,7 +35,7 @@ class Aggregate:
         return self.function + suffix
 
 
-def _make(function: str, argument: str | FieldAttribute, distinct: bool) -> Aggregate:
+def _make(function: str, argument: str | FieldAttribute[Any], distinct: bool) -> Aggregate:
     from runic.ogm.model.fields import FieldAttribute
 
     if isinstance(argument, str) and argument == "*" and function != "count":
@@ -51,25 +51,25 @@ def _make(function: str, argument: str | FieldAttribute, distinct: bool) -> Aggr
     return Aggregate(function, argument, None, distinct)
 
 
-def count(argument: str | FieldAttribute = "*", *, distinct: bool = False) -> Aggregate:
+def count(argument: str | FieldAttribute[Any] = "*", *, distinct: bool = False) -> Aggregate:
     return _make("count", argument, distinct)
 
 
-def sum_(argument: str | FieldAttribute, *, distinct: bool = False) -> Aggregate:
+def sum_(argument: str | FieldAttribute[Any], *, distinct: bool = False) -> Aggregate:
     return _make("sum", argument, distinct)
 
 
-def avg(argument: str | FieldAttribute, *, distinct: bool = False) -> Aggregate:
+def avg(argument: str | FieldAttribute[Any], *, distinct: bool = False) -> Aggregate:
     return _make("avg", argument, distinct)
 
 
-def min_(argument: str | FieldAttribute) -> Aggregate:
+def min_(argument: str | FieldAttribute[Any]) -> Aggregate:
     return _make("min", argument, False)
 
 
-def max_(argument: str | FieldAttribute) -> Aggregate:
+def max_(argument: str | FieldAttribute[Any]) -> Aggregate:
     return _make("max", argument, False)
 
 
-def collect(argument: str | FieldAttribute, *, distinct: bool = False) -> Aggregate:
+def collect(argument: str | FieldAttribute[Any], *, distinct: bool = False) -> Aggregate:
     return _make("collect", argument, distinct)

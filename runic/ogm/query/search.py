@@ -60,7 +60,7 @@ def fulltext_search[T: Node](model: type[T], text: str) -> Select[T]:
     if not fields:
         raise StatementError(
             f"fulltext_search(): {model.__name__} has no fulltext index; declare one on a "
-            f"text field, e.g. `title: str = Field(fulltext=True)`, and sync the schema"
+            f"text field, e.g. `title: Mapped[str] = Field(fulltext=True)`, and sync the schema"
         )
     if not isinstance(text, str) or not text.strip():
         raise StatementError(f"fulltext_search(): text must be a non-empty str, got {text!r}")
@@ -73,7 +73,7 @@ def fulltext_search[T: Node](model: type[T], text: str) -> Select[T]:
 
 
 def vector_search[T: Node](
-    model: type[T], field: FieldAttribute, vector: Sequence[float], k: int = 10
+    model: type[T], field: FieldAttribute[Any], vector: Sequence[float], k: int = 10
 ) -> Select[T]:
     """The ``k`` nodes of ``model`` nearest to ``vector`` by ``field``, nearest first."""
     from runic.ogm.model.fields import FieldAttribute
@@ -94,7 +94,7 @@ def vector_search[T: Node](
         ]
         raise StatementError(
             f"vector_search(): {model.__name__}.{field.name} has no vector index; declare "
-            f"it as `{field.name}: Vector = Vector(dim=..., similarity='cosine')` and sync "
+            f"it as `{field.name}: Mapped[list[float]] = Field(vector=Vector(dim=...))` and sync "
             f"the schema (vector fields of {model.__name__}: {', '.join(vectors) or 'none'})"
         )
     try:

@@ -12,7 +12,7 @@ called; so ``where`` after ``traverse`` filters the target.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from runic.ogm.exceptions import StatementError
 from runic.ogm.identifiers import validate_identifier
@@ -29,26 +29,26 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class Step:
     model: type[Node]
-    relation: RelationAttribute | None = None
+    relation: RelationAttribute[Any] | None = None
     alias: str | None = None
     edge_alias: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
 class OrderKey:
-    key: FieldAttribute | str
+    key: FieldAttribute[Any] | str
     context: int
     descending: bool
 
 
 @dataclass(frozen=True, slots=True)
 class GroupKey:
-    key: FieldAttribute | str
+    key: FieldAttribute[Any] | str
     context: int
 
 
 #: A relation path to eager-load, e.g. ``(User.articles, Article.comments)``.
-FetchPath = tuple["RelationAttribute", ...]
+FetchPath = tuple["RelationAttribute[Any]", ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +82,7 @@ class Select[T]:
     def returned_model(self) -> type[Node]:
         return self.steps[self.returns].model
 
-    def where(self, *conditions: Expression) -> Select[T]:
+    def where(self, *conditions: Expression) -> Self:
         """Keep rows matching every condition (several calls AND together)."""
         bound = list(self.conditions)
         for condition in conditions:
@@ -96,7 +96,7 @@ class Select[T]:
             bound.append((self.current, condition))
         return _evolve(self, conditions=tuple(bound))
 
-    def alias(self, name: str) -> Select[T]:
+    def alias(self, name: str) -> Self:
         """Name the current step (the root, or the last traversal target)."""
         validate_identifier(name, "alias")
         taken = {step.alias for step in self.steps} | {step.edge_alias for step in self.steps}
@@ -106,7 +106,9 @@ class Select[T]:
         steps[self.current] = replace(steps[self.current], alias=name)
         return _evolve(self, steps=tuple(steps))
 
-    def traverse(self, relation: RelationAttribute, *, edge_alias: str | None = None) -> Select[T]:
+    def traverse[N: Node](
+        self, relation: RelationAttribute[N], *, edge_alias: str | None = None
+    ) -> Traversal[T, N]:
         """Follow ``relation`` from the current step; later calls apply to its target."""
         from runic.ogm.model.relations import RelationAttribute
 
@@ -122,7 +124,8 @@ class Select[T]:
         if edge_alias is not None:
             validate_identifier(edge_alias, "edge alias")
         step = Step(relation.target, relation, None, edge_alias)
-        return _evolve(self, steps=(*self.steps, step))
+        traversal = _evolve(self, steps=(*self.steps, step), into=Traversal)
+        return cast("Traversal[T, N]", traversal)
 
     def return_target(self) -> Select[Any]:
         """Return the last traversal target instead of the root."""
@@ -134,14 +137,14 @@ class Select[T]:
             )
         return _evolve(self, returns=self.current)
 
-    def order_by(self, key: FieldAttribute | str, desc: bool = False) -> Select[T]:
+    def order_by(self, key: FieldAttribute[Any] | str, desc: bool = False) -> Self:
         """Sort by a field, ``"alias.property"`` or an aggregate name; calls add keys."""
         self._check_key(key, "order_by()")
         if not isinstance(desc, bool):
             raise StatementError(f"order_by(desc=...) must be a bool, got {desc!r}")
         return _evolve(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
 
-    def order_by_random(self) -> Select[T]:
+    def order_by_random(self) -> Self:
         """Rows in a random order, e.g. ``select(Quote).order_by_random().limit(1)``."""
         return _evolve(self, shuffled=True)
 
@@ -159,7 +162,7 @@ class Select[T]:
                 f"{what} takes fields or 'alias.property' names, got {type(key).__name__}"
             )
 
-    def fetch(self, *paths: str | RelationAttribute) -> Select[T]:
+    def fetch(self, *paths: str | RelationAttribute[Any]) -> Self:
         """Eager-load relations of the returned entities in the same round trip.
 
         A path is a relation (``User.articles``) or a dotted name (``"articles.author"``).
@@ -175,20 +178,20 @@ class Select[T]:
         known = set(self.fetches)
         return _evolve(self, fetches=(*self.fetches, *(p for p in added if p not in known)))
 
-    def skip(self, count: int) -> Select[T]:
+    def skip(self, count: int) -> Self:
         return _evolve(self, skip_count=_non_negative(count, "skip"))
 
-    def limit(self, count: int) -> Select[T]:
+    def limit(self, count: int) -> Self:
         return _evolve(self, limit_count=_non_negative(count, "limit"))
 
-    def distinct(self) -> Select[T]:
+    def distinct(self) -> Self:
         return _evolve(self, is_distinct=True)
 
     def aggregate(
         self,
         *aggregates: Aggregate,
-        group_by: FieldAttribute | str | list[FieldAttribute | str] | None = None,
-    ) -> Select[T]:
+        group_by: FieldAttribute[Any] | str | list[FieldAttribute[Any] | str] | None = None,
+    ) -> Select[Any]:
         """Return aggregate rows instead of entities (read them with ``all_rows``)."""
         from runic.ogm.model.fields import FieldAttribute
 
@@ -205,7 +208,7 @@ class Select[T]:
             if isinstance(aggregate.argument, FieldAttribute):
                 bind_field(self.steps, self.current, aggregate.argument)
             added.append((self.current, aggregate))
-        keys: list[FieldAttribute | str]
+        keys: list[FieldAttribute[Any] | str]
         if group_by is None:
             keys = []
         elif isinstance(group_by, list | tuple):
@@ -229,13 +232,24 @@ class Select[T]:
         )
 
 
+class Traversal[T, N: Node](Select[T]):
+    """A statement after ``traverse()``: it still returns ``T`` (the root) until
+    ``return_target()`` makes it return ``N``, the last traversal target."""
+
+    __slots__ = ()
+
+    def return_target(self) -> Select[N]:
+        """Return the last traversal target instead of the root."""
+        return super().return_target()
+
+
 _SELECT_FIELDS = tuple(Select.__dataclass_fields__)
 
 
-def _evolve[T](statement: Select[T], **changes: Any) -> Select[T]:
+def _evolve[S: Select[Any]](statement: S, into: type[Any] | None = None, **changes: Any) -> S:
     """``dataclasses.replace`` for the hot builder methods, without its per-call field
-    introspection (a statement is built for each query)."""
-    new = object.__new__(Select)
+    introspection (a statement is built for each query). ``into`` changes the class."""
+    new = object.__new__(into or type(statement))
     for name in _SELECT_FIELDS:
         value = changes[name] if name in changes else getattr(statement, name)
         object.__setattr__(new, name, value)
@@ -261,7 +275,7 @@ def select[T](model: type[T]) -> Select[T]:
 _started: dict[Any, Select[Any]] = {}
 
 
-def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute) -> int:
+def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute[Any]) -> int:
     """The index of the step ``field`` refers to, searching back from ``context``."""
     for index in range(context, -1, -1):
         model = steps[index].model
@@ -274,7 +288,7 @@ def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute) -> 
     )
 
 
-def resolve_fetch_path(model: type[Node], path: str | RelationAttribute) -> FetchPath:
+def resolve_fetch_path(model: type[Node], path: str | RelationAttribute[Any]) -> FetchPath:
     """Check a ``fetch=`` entry against the model before any I/O."""
     from runic.ogm.model.relations import RelationAttribute
 

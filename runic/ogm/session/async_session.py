@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Concatenate, NoReturn, Self
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self
 
 from runic.ogm.driver.base import AsyncGraphDriver, has_async_execute
+from runic.ogm.model.edge import Edge
+from runic.ogm.model.fields import FieldAttribute
+from runic.ogm.model.node import Node
+from runic.ogm.model.relations import RelationAttribute
+from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore, refuse_lazy_load
 from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import TaskGuard
+from runic.ogm.session.query import AsyncQuery, AsyncSearchQuery
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
 STREAM_PAGE = 1_000
@@ -41,6 +47,48 @@ class AsyncSession(SessionMethods):
             driver.dialect, refuse_lazy_load, autoflush, lambda: indexed_keys(driver)
         )
         self._guard: TaskGuard = TaskGuard(self._core.unit)
+
+    _query_type = AsyncQuery
+    _search_type = AsyncSearchQuery
+
+    if TYPE_CHECKING:  # the methods whose results depend on their arguments' types
+
+        async def get[N: Node](
+            self, model: type[N], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
+        ) -> N | None: ...
+        async def get_one[N: Node](
+            self, model: type[N], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
+        ) -> N: ...
+        async def get_or_create[N: Node](
+            self,
+            model: type[N],
+            lookup: Mapping[str, Any],
+            defaults: Mapping[str, Any] | None = None,
+        ) -> tuple[N, bool]: ...
+        async def scalars[T](self, statement: Select[T]) -> list[T]: ...
+        async def scalar[T](self, statement: Select[T]) -> T | None: ...
+        async def first[T](self, statement: Select[T]) -> T | None: ...
+        async def one[T](self, statement: Select[T]) -> T: ...
+        async def one_or_none[T](self, statement: Select[T]) -> T | None: ...
+        async def search[T](self, statement: Select[T]) -> list[SearchHit[T]]: ...
+        async def distinct[V](
+            self, field: FieldAttribute[V], statement: Select[Any] | None = None
+        ) -> list[V]: ...
+        async def relate[N: Node](
+            self,
+            source: Node,
+            relation: RelationAttribute[N] | str,
+            target: N,
+            edge: Edge | None = None,
+        ) -> None: ...
+        async def unrelate[N: Node](
+            self, source: Node, relation: RelationAttribute[N] | str, target: N
+        ) -> None: ...
+        def query[T](self, model: type[T]) -> AsyncQuery[T]: ...
+        def fulltext_search[N: Node](self, model: type[N], text: str) -> AsyncSearchQuery[N]: ...
+        def vector_search[N: Node](
+            self, model: type[N], field: FieldAttribute[Any], vector: Sequence[float], k: int = 10
+        ) -> AsyncSearchQuery[N]: ...
 
     async def _run[T](self, operation: Operation[T]) -> T:
         """Drive an operation, refusing a second task while one is in flight."""
@@ -105,7 +153,7 @@ class AsyncSession(SessionMethods):
     def __exit__(self, *args: object) -> None:  # pragma: no cover - __enter__ refuses
         return None
 
-    def stream(self, statement: Select[Any], *, page_size: int = STREAM_PAGE) -> EntityStream:
+    def stream[T](self, statement: Select[T], *, page_size: int = STREAM_PAGE) -> EntityStream[T]:
         """``async for entity in session.stream(stmt)``: one page in memory at a time.
 
         Entities you did not change are let go once the next page is read; changed ones
@@ -129,13 +177,13 @@ class AsyncSession(SessionMethods):
             page += 1
 
 
-class EntityStream:
+class EntityStream[T]:
     """What :meth:`AsyncSession.stream` returns: iterate it with ``async for``."""
 
-    def __init__(self, entities: AsyncIterator[Any]) -> None:
+    def __init__(self, entities: AsyncIterator[T]) -> None:
         self._entities = entities
 
-    def __aiter__(self) -> AsyncIterator[Any]:
+    def __aiter__(self) -> AsyncIterator[T]:
         return self._entities
 
     def __iter__(self) -> NoReturn:

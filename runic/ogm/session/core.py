@@ -204,13 +204,13 @@ class SessionCore:
             yield from self.flush()
 
     def relate(
-        self, source: Node, relation: RelationAttribute | str, target: Node, edge: Any = None
+        self, source: Node, relation: RelationAttribute[Any] | str, target: Node, edge: Any = None
     ) -> None:
         """Stage an edge (MERGE: relating twice keeps one); ``edge`` gives its properties.
 
         Nothing is sent until the next flush, which creates the edge with its properties.
         """
-        if type(relation) is RelationAttribute and relation.model is type(source):
+        if type(relation) is RelationAttribute[Any] and relation.model is type(source):
             attribute = relation  # the class's own attribute: nothing to resolve or check
         else:
             attribute = self.relation_of(source, relation, "relate()")
@@ -229,14 +229,14 @@ class SessionCore:
             properties = to_storage(edge)
         self.unit.link("merge", source, attribute, target, properties)
 
-    def unrelate(self, source: Node, relation: RelationAttribute | str, target: Node) -> None:
+    def unrelate(self, source: Node, relation: RelationAttribute[Any] | str, target: Node) -> None:
         """Stage removing the edges of ``relation`` between two entities."""
         self.unit.link("unlink", source, self.relation_of(source, relation, "unrelate()"), target)
 
     @staticmethod
     def relation_of(
-        source: Node, relation: RelationAttribute | str, method: str
-    ) -> RelationAttribute:
+        source: Node, relation: RelationAttribute[Any] | str, method: str
+    ) -> RelationAttribute[Any]:
         if not isinstance(source, Node):
             raise TypeError(f"{method} takes a Node entity first, got {type(source).__name__}")
         relations = type(source).__runic__.relations
@@ -255,7 +255,7 @@ class SessionCore:
     # -- reading -----------------------------------------------------------------
 
     def get(
-        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute] = ()
+        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
     ) -> Operation[Any]:
         """The entity with this key, or None; a held entity with what ``fetch`` asks costs
         no query."""
@@ -279,6 +279,15 @@ class SessionCore:
             yield from self._prepare()
         found = yield from self._read_entities(query)
         return found[0] if found else None
+
+    def get_one(
+        self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
+    ) -> Operation[Any]:
+        """The entity with this key; :class:`NoResultError` when there is none."""
+        found = yield from self.get(model, key, fetch)
+        if found is None:
+            raise NoResultError(f"get_one(): no {model.__name__} with key {key!r}")
+        return found
 
     def get_or_create(
         self,
@@ -344,7 +353,7 @@ class SessionCore:
         return found[0] if found else None
 
     def distinct(
-        self, field: FieldAttribute, statement: Select[Any] | None = None
+        self, field: FieldAttribute[Any], statement: Select[Any] | None = None
     ) -> Operation[list[Any]]:
         """The distinct values of ``field`` (sorted, None left out), over ``statement``'s
         matches or every node of the field's model."""
@@ -394,7 +403,7 @@ class SessionCore:
             return found
 
     def _attach(
-        self, entity: Node, relation: RelationAttribute, children: FetchTree, value: Any
+        self, entity: Node, relation: RelationAttribute[Any], children: FetchTree, value: Any
     ) -> None:
         """Fill a fetched relation (and the relations fetched under it) from ``collect()``."""
         merge = self.unit.merge
@@ -528,7 +537,9 @@ class SessionCore:
             raise EntityNotFoundError(f"refresh(): {entity!r} is no longer in the graph")
         self.unit.refreshed(entity, result.rows[0][0])
 
-    def load(self, entities: Sequence[Node], *paths: str | RelationAttribute) -> Operation[None]:
+    def load(
+        self, entities: Sequence[Node], *paths: str | RelationAttribute[Any]
+    ) -> Operation[None]:
         """Load relations (``"articles"``, ``"articles.comments"``) for many entities in
         one round trip, so their attributes can then be read (also on an AsyncSession).
 
@@ -561,7 +572,7 @@ class SessionCore:
         yield from self._prepare()
         yield from self._read_entities(compile_select(statement, self.dialect))
 
-    def load_relation(self, entity: Node, relation: RelationAttribute) -> Operation[Any]:
+    def load_relation(self, entity: Node, relation: RelationAttribute[Any]) -> Operation[Any]:
         """One query for an unloaded relation of a stored entity (the sync lazy load)."""
         info = type(entity).__runic__
         key = entity._runic_values[info.key_field.name]
@@ -672,7 +683,7 @@ def _common_model(entities: Sequence[Node]) -> type[Node]:
     raise StatementError(f"load() takes entities of one model, got {', '.join(kinds)}")
 
 
-def refuse_lazy_load(entity: Node, relation: RelationAttribute) -> NoReturn:
+def refuse_lazy_load(entity: Node, relation: RelationAttribute[Any]) -> NoReturn:
     """What an AsyncSession does on access to an unloaded relation: say how to load it."""
     model = type(entity).__name__
     name = relation.name

@@ -67,7 +67,7 @@ class FlushPlan:
     upserts: dict[type[Node], list[dict[str, Any]]] = field(default_factory=dict)
     updates: dict[type[Node], list[tuple[Any, dict[str, Any]]]] = field(default_factory=dict)
     #: Relations assigned without being loaded: their stored edges are removed first.
-    clears: dict[RelationAttribute, list[Any]] = field(default_factory=dict)
+    clears: dict[RelationAttribute[Any], list[Any]] = field(default_factory=dict)
     merges: dict[EdgeShape, list[EdgeRow]] = field(default_factory=dict)
     unlinks: dict[EdgeShape, list[EdgeRow]] = field(default_factory=dict)
     deletes: dict[type[Node], list[Any]] = field(default_factory=dict)

@@ -32,7 +32,7 @@ class EdgeOp:
     """A pending ``relate`` (merge) or ``unrelate`` (unlink), normalised to start -> end."""
 
     kind: Literal["merge", "unlink"]
-    relation: RelationAttribute
+    relation: RelationAttribute[Any]
     start: Node
     end: Node
     properties: dict[str, Any] | None
@@ -50,7 +50,7 @@ class EdgeOp:
 
 def edge_op(
     kind: Literal["merge", "unlink"],
-    relation: RelationAttribute,
+    relation: RelationAttribute[Any],
     source: Node,
     target: Node,
     properties: dict[str, Any] | None = None,

@@ -115,6 +115,7 @@ class SessionMethods(StagingMethods):
     relate = staged(SessionCore.relate)
     unrelate = staged(SessionCore.unrelate)
     get = operation(SessionCore.get)
+    get_one = operation(SessionCore.get_one)
     get_or_create = operation(SessionCore.get_or_create)
     scalars = operation(SessionCore.scalars)
     scalar = operation(SessionCore.scalar)

@@ -1,95 +1,167 @@
 """``session.query(User)``: a statement bound to a session, for both session kinds.
 
 Builder methods return a new query, as statements do. The terminal methods hand the
-statement to the session, so they return values on a ``Session`` and awaitables on an
-``AsyncSession`` (``await session.query(User).all()``) from this one class.
+statement to the session, so at runtime one implementation serves both kinds: values on
+a ``Session`` and awaitables on an ``AsyncSession``. For type checkers,
+:class:`Query` declares the values and :class:`AsyncQuery` the coroutines.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Self
 
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.expressions import Expression
 from runic.ogm.query.statement import Select
 
+if TYPE_CHECKING:
+    from runic.ogm.query.search import SearchHit
 
-class Query[T]:
+
+class QueryBuilder[T]:
+    """What both query kinds share: the builder methods and the runtime terminals."""
+
     __slots__ = ("session", "statement")
 
     def __init__(self, session: Any, statement: Select[T]) -> None:
         self.session = session
         self.statement = statement
 
-    def _with(self, statement: Select[Any]) -> Query[T]:
+    def _with(self, statement: Select[Any]) -> Self:
         return type(self)(self.session, statement)
 
-    def where(self, *conditions: Expression) -> Query[T]:
+    def where(self, *conditions: Expression) -> Self:
         return self._with(self.statement.where(*conditions))
 
-    def order_by(self, key: FieldAttribute | str, desc: bool = False) -> Query[T]:
+    def order_by(self, key: FieldAttribute[Any] | str, desc: bool = False) -> Self:
         return self._with(self.statement.order_by(key, desc=desc))
 
-    def skip(self, count: int) -> Query[T]:
+    def order_by_random(self) -> Self:
+        return self._with(self.statement.order_by_random())
+
+    def skip(self, count: int) -> Self:
         return self._with(self.statement.skip(count))
 
-    def limit(self, count: int) -> Query[T]:
+    def limit(self, count: int) -> Self:
         return self._with(self.statement.limit(count))
 
-    def distinct(self) -> Query[T]:
+    def distinct(self) -> Self:
         return self._with(self.statement.distinct())
 
-    def fetch(self, *paths: str | RelationAttribute) -> Query[T]:
+    def fetch(self, *paths: str | RelationAttribute[Any]) -> Self:
         return self._with(self.statement.fetch(*paths))
 
-    def traverse(self, relation: RelationAttribute) -> Query[T]:
+    def traverse(self, relation: RelationAttribute[Any]) -> Self:
+        """Follow ``relation``; conditions after it apply to its target."""
         return self._with(self.statement.traverse(relation))
 
-    def return_target(self) -> Query[Any]:
+    def return_target(self) -> Any:
+        """Return the last traversal target instead of the model."""
         return self._with(self.statement.return_target())
 
     def all(self) -> Any:
-        """Every entity (``list[T]``; awaitable on an AsyncSession)."""
+        """Every entity."""
         return self.session.scalars(self.statement)
 
     def first(self) -> Any:
-        """The first entity or None (awaitable on an AsyncSession)."""
+        """The first entity or None."""
         return self.session.scalar(self.statement)
 
     def count(self) -> Any:
-        """How many entities match, ignoring skip and limit (awaitable on an AsyncSession)."""
+        """How many entities match, ignoring skip and limit."""
         return self.session.count(self.statement)
 
     def one(self) -> Any:
-        """The only match; raises when there is none or several (awaitable on async)."""
+        """The only match; raises when there is none or several."""
         return self.session.one(self.statement)
 
     def one_or_none(self) -> Any:
-        """The only match or None; raises when there are several (awaitable on async)."""
+        """The only match or None; raises when there are several."""
         return self.session.one_or_none(self.statement)
 
     def exists(self) -> Any:
-        """Whether anything matches (awaitable on an AsyncSession)."""
+        """Whether anything matches."""
         return self.session.exists(self.statement)
 
-    def order_by_random(self) -> Query[T]:
-        return self._with(self.statement.order_by_random())
+
+class Query[T](QueryBuilder[T]):
+    """``session.query(User)`` on a :class:`~runic.ogm.Session`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def return_target(self) -> Query[Any]: ...
+        def all(self) -> list[T]: ...
+        def first(self) -> T | None: ...
+        def count(self) -> int: ...
+        def one(self) -> T: ...
+        def one_or_none(self) -> T | None: ...
+        def exists(self) -> bool: ...
 
 
-class SearchQuery[T](Query[T]):
+class AsyncQuery[T](QueryBuilder[T]):
+    """``session.query(User)`` on an :class:`~runic.ogm.AsyncSession`: ``await q.all()``."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def return_target(self) -> AsyncQuery[Any]: ...
+        async def all(self) -> list[T]: ...
+        async def first(self) -> T | None: ...
+        async def count(self) -> int: ...
+        async def one(self) -> T: ...
+        async def one_or_none(self) -> T | None: ...
+        async def exists(self) -> bool: ...
+
+
+class SearchQueryBuilder[T](QueryBuilder[T]):
     """A fulltext or vector search bound to a session; ``all()`` gives scored hits."""
 
     __slots__ = ()
 
     def all(self) -> Any:
-        """Every hit as ``(entity, score)`` (awaitable on an AsyncSession)."""
+        """Every hit as ``(entity, score)``, best first."""
         return self.session.search(self.statement)
 
     def first(self) -> Any:
-        """The best hit or None (awaitable on an AsyncSession)."""
+        """The best hit or None."""
         return self.session._run(self.session._core.first_hit(self.statement))
 
     def entities(self) -> Any:
-        """The entities alone, best first (awaitable on an AsyncSession)."""
+        """The entities alone, best first."""
         return self.session.scalars(self.statement)
+
+
+class SearchQuery[T](SearchQueryBuilder[T]):
+    """A search on a :class:`~runic.ogm.Session`."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def all(self) -> list[SearchHit[T]]: ...
+        def first(self) -> SearchHit[T] | None: ...
+        def entities(self) -> list[T]: ...
+        def count(self) -> int: ...
+        def one(self) -> T: ...
+        def one_or_none(self) -> T | None: ...
+        def exists(self) -> bool: ...
+
+
+class AsyncSearchQuery[T](SearchQueryBuilder[T]):
+    """A search on an :class:`~runic.ogm.AsyncSession`: ``await q.all()``."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        async def all(self) -> list[SearchHit[T]]: ...
+        async def first(self) -> SearchHit[T] | None: ...
+        async def entities(self) -> list[T]: ...
+        async def count(self) -> int: ...
+        async def one(self) -> T: ...
+        async def one_or_none(self) -> T | None: ...
+        async def exists(self) -> bool: ...

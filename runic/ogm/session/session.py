@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import weakref
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import Any, Concatenate, NoReturn, Self
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self
 
 from runic.ogm.driver.base import GraphDriver, has_async_execute
 from runic.ogm.exceptions import DetachedEntityError
+from runic.ogm.model.edge import Edge
+from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
+from runic.ogm.query.search import SearchHit
+from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore
 from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
+from runic.ogm.session.query import Query, SearchQuery
 from runic.ogm.session.unit_of_work import RelationLoader
 
 
@@ -39,6 +44,48 @@ class Session(SessionMethods):
             driver.dialect, _weak_loader(self), autoflush, lambda: indexed_keys(driver)
         )
         self._guard: ThreadGuard = ThreadGuard()
+
+    _query_type = Query
+    _search_type = SearchQuery
+
+    if TYPE_CHECKING:  # the methods whose results depend on their arguments' types
+
+        def get[N: Node](
+            self, model: type[N], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
+        ) -> N | None: ...
+        def get_one[N: Node](
+            self, model: type[N], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
+        ) -> N: ...
+        def get_or_create[N: Node](
+            self,
+            model: type[N],
+            lookup: Mapping[str, Any],
+            defaults: Mapping[str, Any] | None = None,
+        ) -> tuple[N, bool]: ...
+        def scalars[T](self, statement: Select[T]) -> list[T]: ...
+        def scalar[T](self, statement: Select[T]) -> T | None: ...
+        def first[T](self, statement: Select[T]) -> T | None: ...
+        def one[T](self, statement: Select[T]) -> T: ...
+        def one_or_none[T](self, statement: Select[T]) -> T | None: ...
+        def search[T](self, statement: Select[T]) -> list[SearchHit[T]]: ...
+        def distinct[V](
+            self, field: FieldAttribute[V], statement: Select[Any] | None = None
+        ) -> list[V]: ...
+        def relate[N: Node](
+            self,
+            source: Node,
+            relation: RelationAttribute[N] | str,
+            target: N,
+            edge: Edge | None = None,
+        ) -> None: ...
+        def unrelate[N: Node](
+            self, source: Node, relation: RelationAttribute[N] | str, target: N
+        ) -> None: ...
+        def query[T](self, model: type[T]) -> Query[T]: ...
+        def fulltext_search[N: Node](self, model: type[N], text: str) -> SearchQuery[N]: ...
+        def vector_search[N: Node](
+            self, model: type[N], field: FieldAttribute[Any], vector: Sequence[float], k: int = 10
+        ) -> SearchQuery[N]: ...
 
     def _run[T](self, operation: Operation[T]) -> T:
         """Drive an operation: send each query it yields, hand back the result or error.
@@ -89,7 +136,7 @@ class Session(SessionMethods):
 
         return method
 
-    def _load_relation(self, entity: Node, relation: RelationAttribute) -> Any:
+    def _load_relation(self, entity: Node, relation: RelationAttribute[Any]) -> Any:
         return self._run(self._core.load_relation(entity, relation))
 
     def __enter__(self) -> Self:
@@ -117,7 +164,7 @@ def _weak_loader(session: Session) -> RelationLoader:
     loader, so a strong one would keep an abandoned session alive until a collection."""
     method = weakref.WeakMethod(session._load_relation)
 
-    def load(entity: Node, relation: RelationAttribute) -> Any:
+    def load(entity: Node, relation: RelationAttribute[Any]) -> Any:
         bound = method()
         if bound is None:
             raise DetachedEntityError(

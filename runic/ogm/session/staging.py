@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
 
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
@@ -10,7 +11,7 @@ from runic.ogm.query.search import fulltext_search, vector_search
 from runic.ogm.query.statement import select
 from runic.ogm.session.core import SessionCore
 from runic.ogm.session.ownership import TaskGuard, ThreadGuard
-from runic.ogm.session.query import Query, SearchQuery
+from runic.ogm.session.query import QueryBuilder, SearchQueryBuilder
 
 
 class StagingMethods:
@@ -23,6 +24,9 @@ class StagingMethods:
 
     _core: SessionCore
     _guard: ThreadGuard | TaskGuard
+    #: The query builders this session kind hands out (typed for it).
+    _query_type: ClassVar[type[QueryBuilder[Any]]]
+    _search_type: ClassVar[type[SearchQueryBuilder[Any]]]
 
     @property
     def autoflush(self) -> bool:
@@ -70,20 +74,20 @@ class StagingMethods:
         with self._guard:
             self._core.unit.expunge(entity)
 
-    def query[T](self, model: type[T]) -> Query[T]:
+    def query[T](self, model: type[T]) -> QueryBuilder[T]:
         """A builder bound to this session: ``session.query(User).where(...).all()``."""
-        return Query(self, select(model))
+        return self._query_type(self, select(model))
 
-    def fulltext_search[T: Node](self, model: type[T], text: str) -> SearchQuery[T]:
+    def fulltext_search[T: Node](self, model: type[T], text: str) -> SearchQueryBuilder[T]:
         """A search builder: ``session.fulltext_search(Article, "graphs").limit(5).all()``.
 
         ``all()`` gives ``(entity, score)`` hits, best first.
         """
-        return SearchQuery(self, fulltext_search(model, text))
+        return self._search_type(self, fulltext_search(model, text))
 
     def vector_search[T: Node](
-        self, model: type[T], field: FieldAttribute, vector: Sequence[float], k: int = 10
-    ) -> SearchQuery[T]:
+        self, model: type[T], field: FieldAttribute[Any], vector: Sequence[float], k: int = 10
+    ) -> SearchQueryBuilder[T]:
         """The ``k`` nearest nodes by a vector field: ``(entity, distance)`` hits, nearest
         first."""
-        return SearchQuery(self, vector_search(model, field, vector, k))
+        return self._search_type(self, vector_search(model, field, vector, k))

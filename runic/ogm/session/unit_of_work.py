@@ -35,7 +35,7 @@ from runic.ogm.session.planning import FlushPlanning
 
 #: Serves an unloaded relation of a stored entity: the sync session loads it with one
 #: query, the async session refuses with ``LazyLoadError``.
-RelationLoader = Callable[[Node, RelationAttribute], Any]
+RelationLoader = Callable[[Node, RelationAttribute[Any]], Any]
 
 
 class SessionState:
@@ -49,7 +49,7 @@ class SessionState:
         #: the field descriptors (a change of a loaded entity runs it once per entity).
         self.changed: Callable[[Entity], None] = cast(Callable[[Entity], None], unit.changed)
 
-    def load_relation(self, entity: Entity, relation: RelationAttribute) -> Any:
+    def load_relation(self, entity: Entity, relation: RelationAttribute[Any]) -> Any:
         unit = self.unit
         if unit.closed:
             raise DetachedEntityError(
@@ -63,7 +63,7 @@ class SessionState:
             return unit.loaded_relation(entity, relation, [])
         return unit.relation_loader(entity, relation)
 
-    def load_field(self, entity: Entity, field: FieldAttribute) -> Any:
+    def load_field(self, entity: Entity, field: FieldAttribute[Any]) -> Any:
         raise DetachedEntityError(f"{type(entity).__name__}.{field.name} is not loaded")
 
 
@@ -214,7 +214,7 @@ class UnitOfWork(FlushPlanning):
         self,
         kind: Literal["merge", "unlink"],
         source: Node,
-        relation: RelationAttribute,
+        relation: RelationAttribute[Any],
         target: Node,
         properties: dict[str, Any] | None = None,
     ) -> None:
@@ -271,7 +271,7 @@ class UnitOfWork(FlushPlanning):
         return key
 
     def _follow_link(
-        self, kind: str, source: Node, relation: RelationAttribute, target: Node
+        self, kind: str, source: Node, relation: RelationAttribute[Any], target: Node
     ) -> None:
         loaded = source._runic_relations
         if relation.name not in loaded:
@@ -328,7 +328,7 @@ class UnitOfWork(FlushPlanning):
         return entity
 
     def loaded_relation(
-        self, entity: Node, relation: RelationAttribute, targets: list[Node]
+        self, entity: Node, relation: RelationAttribute[Any], targets: list[Node]
     ) -> Any:
         """Set a relation read from the graph, unless the entity already holds it."""
         loaded = entity._runic_relations
