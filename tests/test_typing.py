@@ -77,17 +77,12 @@ def test_every_python_block_of_the_docs_is_code() -> None:
             assert not block.lstrip().startswith(">>>"), f"{page}: a session is `pycon`"
 
 
+def mypy_strict(*paths: str | Path) -> subprocess.CompletedProcess[str]:
+    return run(sys.executable, "-m", "mypy", "--strict", "--no-incremental", *paths)
+
+
 def test_user_code_passes_mypy_strict(docs_code: list[Path]) -> None:
-    result = run(
-        sys.executable,
-        "-m",
-        "mypy",
-        "--strict",
-        "--no-incremental",
-        "examples",
-        TYPING / "typed_usage.py",
-        *docs_code,
-    )
+    result = mypy_strict("examples", TYPING / "typed_usage.py", *docs_code)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success: no issues found" in result.stdout
 
@@ -162,15 +157,7 @@ def _compare(
 
 
 def test_mypy_reports_each_mistake() -> None:
-    result = run(
-        sys.executable,
-        "-m",
-        "mypy",
-        "--strict",
-        "--no-incremental",
-        "--show-error-codes",
-        *NEGATIVE,
-    )
+    result = mypy_strict("--show-error-codes", *NEGATIVE)
     reported: dict[tuple[str, int], set[str]] = defaultdict(set)
     for match in re.finditer(r"^(.+?\.py):(\d+): error: .*\[([\w-]+)\]$", result.stdout, re.M):
         reported[(Path(match.group(1)).name, int(match.group(2)))].add(match.group(3))

@@ -185,3 +185,28 @@ def test_rollback_discards_relation_changes(driver: Any) -> None:
     session.rollback()
     session.commit()
     assert edges(driver, "WROTE") == [] and edges(driver, "FRIEND") == []
+
+
+def test_relating_through_the_class_attribute_resolves_nothing(
+    driver: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``relate(u, User.articles, a)`` runs per edge: the class's own attribute is used as
+    it is; only a name or an inherited attribute is looked up (and checked)."""
+    from runic.ogm.session.core import SessionCore
+
+    looked_up: list[object] = []
+    original = SessionCore.relation_of
+
+    def counting(source: Any, relation: Any, method: str) -> Any:
+        looked_up.append(relation)
+        return original(source, relation, method)
+
+    monkeypatch.setattr(SessionCore, "relation_of", staticmethod(counting))
+    with Session(driver) as session:
+        ada, note = user("ada"), Article(id="a1", title="Note")
+        session.add_all([ada, note])
+        session.relate(ada, User.articles, note)
+        assert looked_up == []
+        session.relate(ada, "articles", note)
+        assert looked_up == ["articles"]
+    assert edges(driver, "WROTE") == [("ada", "a1")]

@@ -210,7 +210,7 @@ class SessionCore:
 
         Nothing is sent until the next flush, which creates the edge with its properties.
         """
-        if type(relation) is RelationAttribute[Any] and relation.model is type(source):
+        if type(relation) is RelationAttribute and relation.model is type(source):
             attribute = relation  # the class's own attribute: nothing to resolve or check
         else:
             attribute = self.relation_of(source, relation, "relate()")
