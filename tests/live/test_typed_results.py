@@ -11,8 +11,15 @@ import pytest
 from runic.ogm import AsyncRepository, AsyncSession, Repository, Session
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import NoResultError
-from runic.ogm.session.query import AsyncQuery, AsyncSearchQuery, Query, SearchQuery
-from tests.models import Doc, User
+from runic.ogm.session.query import (
+    AsyncQuery,
+    AsyncQueryTraversal,
+    AsyncSearchQuery,
+    Query,
+    QueryTraversal,
+    SearchQuery,
+)
+from tests.models import Article, Doc, User
 
 
 def test_get_one_returns_the_entity_or_raises_naming_model_and_key(driver: Any) -> None:
@@ -43,6 +50,9 @@ def test_a_session_hands_out_sync_builders(driver: Any) -> None:
         assert type(query) is Query
         assert [u.id for u in query.all()] == ["ada"]
         assert type(session.fulltext_search(Doc, "x")) is SearchQuery
+        traversal = session.query(User).traverse(User.articles)
+        assert type(traversal) is QueryTraversal
+        assert type(traversal.return_target()) is Query and traversal.return_target().all() == []
         repository = Repository(session, User)
         assert type(repository.query()) is Query
         assert repository.get("ada") is query.one()
@@ -56,6 +66,10 @@ async def test_an_async_session_hands_out_async_builders(async_driver: Any) -> N
         assert type(query) is AsyncQuery
         assert [u.id for u in await query.all()] == ["ada"]
         assert type(session.fulltext_search(Doc, "x")) is AsyncSearchQuery
+        traversal = session.query(User).traverse(User.articles).where(Article.title == "T")
+        assert type(traversal) is AsyncQueryTraversal
+        assert type(traversal.return_target()) is AsyncQuery
+        assert await traversal.return_target().all() == []
         repository = AsyncRepository(session, User)
         assert type(repository.query()) is AsyncQuery
         assert await repository.get("ada") is await query.one()

@@ -140,7 +140,10 @@ def sync_reads(session: Session) -> None:
     assert_type(session.merge(ada), User)
     session.relate(ada, User.articles, note, edge=Wrote(since=date(2024, 1, 1)))
     session.unrelate(ada, User.articles, note)
-    assert_type(session.execute(bump), Any)
+    assert_type(session.execute(bump), int)
+    assert_type(session.execute("MATCH (n) RETURN n", {"x": 1}), list[dict[str, Any]])
+    held: dict[User, set[Article]] = {ada: {note}}  # entities hash by identity
+    assert_type(held[ada], set[Article])
 
 
 def sync_queries(session: Session) -> None:
@@ -152,16 +155,22 @@ def sync_queries(session: Session) -> None:
     assert_type(query.one_or_none(), User | None)
     assert_type(query.count(), int)
     assert_type(query.exists(), bool)
+    written = query.traverse(User.articles).where(Article.published == True)
+    assert_type(written.return_target().all(), list[Article])
 
 
 class UserRepository(Repository[User]):
     def adults(self) -> list[User]:
         return self.query().where(User.age >= 18).all()
 
+    def named(self, name: str) -> list[User]:
+        return self.session.scalars(select(self.model).where(User.name == name))
+
 
 def sync_repositories(session: Session) -> None:
     repo = UserRepository(session, User)
     assert_type(repo.adults(), list[User])
+    assert_type(repo.named("Ada"), list[User])
     assert_type(repo.find_all(limit=5), list[User])
     assert_type(repo.get("ada"), User | None)
     assert_type(repo.count(), int)
@@ -197,6 +206,9 @@ async def async_queries(session: AsyncSession) -> None:
     assert_type(await query.first(), User | None)
     assert_type(await query.one(), User)
     assert_type(await query.count(), int)
+    target = query.traverse(User.articles).return_target()
+    assert_type(await target.all(), list[Article])
+    assert_type(await session.execute(bump), int)
 
 
 class AsyncUserRepository(AsyncRepository[User]):

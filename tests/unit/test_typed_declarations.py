@@ -3,7 +3,9 @@ the same model as plain annotations, and its mistakes are refused with clear err
 
 from __future__ import annotations
 
+import enum
 import typing
+from collections.abc import Sequence
 from datetime import datetime
 
 import pytest
@@ -128,3 +130,47 @@ def test_init_follows_version() -> None:
     with pytest.raises(TypeError, match="init"):
         Field(version=True, init=True)
     assert Field(version=True, init=False).version
+
+
+class Mood(enum.Enum):
+    CALM = "calm"
+    BUSY = "busy"
+
+
+def test_a_quoted_type_inside_mapped_is_resolved() -> None:
+    class Quoted(Node):
+        id: Mapped[str] = Field(primary_key=True)
+        mood: Mapped["Mood"] = Field(default=Mood.CALM)  # noqa: UP037
+        score: Mapped["int | None"] = Field(default=None)  # noqa: UP037
+
+    assert Quoted(id="q").mood is Mood.CALM
+    assert Quoted.__runic__.fields["score"].nullable
+
+    namespace: dict[str, typing.Any] = {"__name__": __name__, "Mood": Mood}
+    exec(
+        "from runic.ogm import Field, Mapped, Node\n"
+        "class EagerQuoted(Node):\n"
+        "    id: Mapped[str] = Field(primary_key=True)\n"
+        "    mood: Mapped['Mood'] = Field(default=Mood.BUSY)\n"
+        "    score: Mapped['int | None'] = Field(default=None)\n",
+        namespace,
+    )
+    info = namespace["EagerQuoted"].__runic__
+    assert info.fields["score"].nullable and info.fields["mood"].default_value() is Mood.BUSY
+
+
+def test_a_typed_to_one_relation_must_allow_none() -> None:
+    with pytest.raises(ModelDefinitionError, match=r"Relation\[TypedBook \| None\]"):
+
+        class Shelf(Node):
+            id: Mapped[str] = Field(primary_key=True)
+            best: Relation[TypedBook] = Relation("BEST")
+
+
+def test_a_sequence_relation_is_to_many() -> None:
+    class Reader(Node):
+        id: Mapped[str] = Field(primary_key=True)
+        read: Relation[Sequence[TypedBook]] = Relation("READ")
+
+    relation = Reader.__runic__.relations["read"]
+    assert relation.to_many and relation.target is TypedBook

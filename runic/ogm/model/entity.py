@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Protocol, dataclass_transform
 from runic.ogm.exceptions import FieldValidationError, ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
 from runic.ogm.model.fields import MISSING, Field, FieldAttribute, FieldDeclaration
-from runic.ogm.model.mapped import unwrap_annotation
+from runic.ogm.model.mapped import is_relation_annotation, unwrap_annotation
 from runic.ogm.model.relations import Relation, RelationAttribute
 from runic.ogm.model.tracking import TrackedList, track_values
 from runic.ogm.model.types import (
@@ -78,7 +78,7 @@ class ModelInfo:
         return key_field
 
 
-@dataclass_transform(kw_only_default=True, field_specifiers=(Field,))
+@dataclass_transform(kw_only_default=True, eq_default=False, field_specifiers=(Field,))
 class Entity:
     """Base of :class:`Node` and :class:`Edge`; not used directly.
 
@@ -213,23 +213,19 @@ def _is_classvar(annotation: Any) -> bool:
     return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
 
 
-def _is_relation_annotation(annotation: Any) -> bool:
-    if isinstance(annotation, str):
-        return annotation.lstrip().split("[", 1)[0].rsplit(".", 1)[-1] == "Relation"
-    return typing.get_origin(annotation) is Relation
-
-
 def _make_field(
     cls: type, name: str, annotation: Any, declared: Any, namespace: dict[str, Any]
 ) -> FieldAttribute[Any]:
     where = f"{cls.__name__}.{name}"
-    if _is_relation_annotation(annotation):
+    if is_relation_annotation(annotation):
         raise ModelDefinitionError(
             f"{where}: a Relation[...] annotation needs a declaration: "
             f'`{name}: Relation[...] = Relation("TYPE")`'
         )
     annotation = unwrap_annotation(annotation)
-    if isinstance(annotation, str):
+    for _ in range(3):  # text may evaluate to Mapped["..."], whose inside is text again
+        if not isinstance(annotation, str):
+            break
         try:
             annotation = eval(annotation, namespace)  # annotations are code the user wrote
         except Exception as error:

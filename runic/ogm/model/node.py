@@ -12,10 +12,12 @@ from runic.ogm.exceptions import ModelDefinitionError
 from runic.ogm.identifiers import validate_identifier
 from runic.ogm.model.constructor import install_init
 from runic.ogm.model.entity import Entity, ModelInfo, read_members, version_field
+from runic.ogm.model.mapped import is_relation_annotation
 from runic.ogm.model.registry import registry
 from runic.ogm.model.relations import (
     Relation,
     RelationAttribute,
+    allows_none,
     parse_relation_annotation,
 )
 
@@ -162,6 +164,12 @@ def _make_relation(
         target, to_many = parse_relation_annotation(annotation)
     except (TypeError, ValueError) as error:
         raise ModelDefinitionError(f"{where}: {error}") from None
+    if not to_many and is_relation_annotation(annotation) and not allows_none(annotation):
+        shown = target if isinstance(target, str) else target.__name__
+        raise ModelDefinitionError(
+            f"{where}: a to-one relation is `Relation[{shown} | None]`: "
+            "it is None until it is set or loaded"
+        )
     if isinstance(target, str):
         resolved = cls if target == cls.__name__ else registry.node_class(target)
         if resolved is None:

@@ -75,6 +75,11 @@ class Relation[T]:
 
         @overload
         def __get__[N: Node](
+            self: Relation[Sequence[N]], instance: None, owner: builtins.type[Any]
+        ) -> RelationAttribute[N]: ...
+
+        @overload
+        def __get__[N: Node](
             self: Relation[N | None], instance: None, owner: builtins.type[Any]
         ) -> RelationAttribute[N]: ...
 
@@ -122,6 +127,15 @@ def parse_relation_annotation(annotation: Any) -> tuple[type | str, bool]:
     if isinstance(annotation, type):
         return annotation, False
     raise TypeError(f"cannot read a relation target from {annotation!r}")
+
+
+def allows_none(annotation: Any) -> bool:
+    """Whether a to-one relation's annotation includes None (``Target | None``)."""
+    annotation = unwrap_annotation(annotation)
+    if isinstance(annotation, str):
+        text = annotation.replace(" ", "").replace("'", "").replace('"', "")
+        return text.startswith(("Optional[", "typing.Optional[")) or "None" in text.split("|")
+    return type(None) in typing.get_args(annotation)
 
 
 def _parse_annotation_text(text: str) -> tuple[str, bool]:

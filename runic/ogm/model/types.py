@@ -406,5 +406,5 @@ def converter_for(annotation: Any, vector: Vector | None = None) -> Converter:
         return ListConverter(converter_for(item))
     raise TypeError(
         f"unsupported field type {annotation!r}; use str, int, float, bool, date, datetime, "
-        "an Enum, a list of those, Vector or GeoLocation"
+        "an Enum, a list of those, GeoLocation, or list[float] with Field(vector=Vector(...))"
     )

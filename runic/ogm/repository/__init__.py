@@ -35,7 +35,7 @@ class RepositoryBase[T: Node]:
         if not (isinstance(model, type) and issubclass(model, Node)):
             raise TypeError(f"{type(self).__name__} takes a Node class, got {model!r}")
         self.session = session
-        self.model = model
+        self.model: type[T] = model
 
     def query(self) -> Any:
         """A builder over this model: ``self.query().where(...).order_by(...).all()``."""

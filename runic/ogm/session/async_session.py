@@ -5,13 +5,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self, overload
 
 from runic.ogm.driver.base import AsyncGraphDriver, has_async_execute
 from runic.ogm.model.edge import Edge
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
+from runic.ogm.query.bulk import Delete, Update
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore, refuse_lazy_load
@@ -84,7 +85,16 @@ class AsyncSession(SessionMethods):
         async def unrelate[N: Node](
             self, source: Node, relation: RelationAttribute[N] | str, target: N
         ) -> None: ...
-        def query[T](self, model: type[T]) -> AsyncQuery[T]: ...
+        @overload
+        async def execute(self, cypher: Update[Any] | Delete[Any], params: None = None) -> int: ...
+        @overload
+        async def execute(
+            self, cypher: str, params: Mapping[str, Any] | None = None
+        ) -> list[dict[str, Any]]: ...
+        async def execute(
+            self, cypher: str | Update[Any] | Delete[Any], params: Mapping[str, Any] | None = None
+        ) -> int | list[dict[str, Any]]: ...
+        def query[N: Node](self, model: type[N]) -> AsyncQuery[N]: ...
         def fulltext_search[N: Node](self, model: type[N], text: str) -> AsyncSearchQuery[N]: ...
         def vector_search[N: Node](
             self, model: type[N], field: FieldAttribute[Any], vector: Sequence[float], k: int = 10

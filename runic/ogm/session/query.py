@@ -16,6 +16,7 @@ from runic.ogm.query.expressions import Expression
 from runic.ogm.query.statement import Select
 
 if TYPE_CHECKING:
+    from runic.ogm.model.node import Node
     from runic.ogm.query.search import SearchHit
 
 
@@ -52,13 +53,15 @@ class QueryBuilder[T]:
     def fetch(self, *paths: str | RelationAttribute[Any]) -> Self:
         return self._with(self.statement.fetch(*paths))
 
-    def traverse(self, relation: RelationAttribute[Any]) -> Self:
+    def traverse(self, relation: RelationAttribute[Any]) -> Any:
         """Follow ``relation``; conditions after it apply to its target."""
-        return self._with(self.statement.traverse(relation))
+        kind = _TRAVERSALS.get(type(self), type(self))
+        return kind(self.session, self.statement.traverse(relation))
 
     def return_target(self) -> Any:
         """Return the last traversal target instead of the model."""
-        return self._with(self.statement.return_target())
+        kind = _UNTRAVERSED.get(type(self), type(self))
+        return kind(self.session, self.statement.return_target())
 
     def all(self) -> Any:
         """Every entity."""
@@ -92,6 +95,7 @@ class Query[T](QueryBuilder[T]):
 
     if TYPE_CHECKING:
 
+        def traverse[N: Node](self, relation: RelationAttribute[N]) -> QueryTraversal[T, N]: ...
         def return_target(self) -> Query[Any]: ...
         def all(self) -> list[T]: ...
         def first(self) -> T | None: ...
@@ -108,6 +112,9 @@ class AsyncQuery[T](QueryBuilder[T]):
 
     if TYPE_CHECKING:
 
+        def traverse[N: Node](
+            self, relation: RelationAttribute[N]
+        ) -> AsyncQueryTraversal[T, N]: ...
         def return_target(self) -> AsyncQuery[Any]: ...
         async def all(self) -> list[T]: ...
         async def first(self) -> T | None: ...
@@ -115,6 +122,26 @@ class AsyncQuery[T](QueryBuilder[T]):
         async def one(self) -> T: ...
         async def one_or_none(self) -> T | None: ...
         async def exists(self) -> bool: ...
+
+
+class QueryTraversal[T, N: Node](Query[T]):
+    """A :class:`Query` after ``traverse()``: ``return_target()`` makes it return ``N``."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def return_target(self) -> Query[N]: ...
+
+
+class AsyncQueryTraversal[T, N: Node](AsyncQuery[T]):
+    """An :class:`AsyncQuery` after ``traverse()``: ``return_target()`` returns ``N``."""
+
+    __slots__ = ()
+
+    if TYPE_CHECKING:
+
+        def return_target(self) -> AsyncQuery[N]: ...
 
 
 class SearchQueryBuilder[T](QueryBuilder[T]):
@@ -165,3 +192,14 @@ class AsyncSearchQuery[T](SearchQueryBuilder[T]):
         async def one(self) -> T: ...
         async def one_or_none(self) -> T | None: ...
         async def exists(self) -> bool: ...
+
+
+#: The query kind ``traverse()`` hands out, and the one ``return_target()`` goes back to.
+_TRAVERSALS: dict[type[Any], type[QueryBuilder[Any]]] = {
+    Query: QueryTraversal,
+    AsyncQuery: AsyncQueryTraversal,
+}
+_UNTRAVERSED: dict[type[Any], type[QueryBuilder[Any]]] = {
+    QueryTraversal: Query,
+    AsyncQueryTraversal: AsyncQuery,
+}

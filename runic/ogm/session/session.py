@@ -5,7 +5,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self, overload
 
 from runic.ogm.driver.base import GraphDriver, has_async_execute
 from runic.ogm.exceptions import DetachedEntityError
@@ -13,6 +13,7 @@ from runic.ogm.model.edge import Edge
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
+from runic.ogm.query.bulk import Delete, Update
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore
@@ -81,7 +82,16 @@ class Session(SessionMethods):
         def unrelate[N: Node](
             self, source: Node, relation: RelationAttribute[N] | str, target: N
         ) -> None: ...
-        def query[T](self, model: type[T]) -> Query[T]: ...
+        @overload
+        def execute(self, cypher: Update[Any] | Delete[Any], params: None = None) -> int: ...
+        @overload
+        def execute(
+            self, cypher: str, params: Mapping[str, Any] | None = None
+        ) -> list[dict[str, Any]]: ...
+        def execute(
+            self, cypher: str | Update[Any] | Delete[Any], params: Mapping[str, Any] | None = None
+        ) -> int | list[dict[str, Any]]: ...
+        def query[N: Node](self, model: type[N]) -> Query[N]: ...
         def fulltext_search[N: Node](self, model: type[N], text: str) -> SearchQuery[N]: ...
         def vector_search[N: Node](
             self, model: type[N], field: FieldAttribute[Any], vector: Sequence[float], k: int = 10

@@ -74,7 +74,7 @@ class StagingMethods:
         with self._guard:
             self._core.unit.expunge(entity)
 
-    def query[T](self, model: type[T]) -> QueryBuilder[T]:
+    def query[T: Node](self, model: type[T]) -> QueryBuilder[T]:
         """A builder bound to this session: ``session.query(User).where(...).all()``."""
         return self._query_type(self, select(model))
 

@@ -42,6 +42,7 @@ def misuse(session: Session, ada: User, users: Select[User]) -> None:
     ada.articles = [ada]  # expect: mypy[list-item] pyright[reportAttributeAccessIssue]
     session.relate(ada, User.articles, ada)  # expect: mypy[misc] pyright[reportArgumentType]
     session.get(User, "ada").name  # expect: mypy[union-attr] pyright[reportOptionalMemberAccess]
+    session.query(int)  # expect: mypy[type-var] pyright[reportArgumentType]
     found: list[Article] = session.scalars(users)  # expect: mypy[arg-type] pyright[reportAssignmentType]
     print(found)
 
