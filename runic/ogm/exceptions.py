@@ -62,10 +62,40 @@ class DetachedEntityError(RunicError):
 
 
 class DriverError(RunicError):
-    """The database or its client rejected a query."""
+    """A query failed in the database or on the way to it.
+
+    The subclasses say what became of it: :class:`QueryRejectedError` (the server
+    answered with an error: nothing was applied), :class:`ConnectionFailedError` (the
+    query never ran: safe to send again) and :class:`WriteOutcomeUnknownError` (a write
+    was sent and no answer came: it may have been applied).
+    """
+
+    #: Whether the query may have been applied although it failed.
+    may_have_applied: bool = False
+
+    def __init__(self, message: str, *, address: str | None = None) -> None:
+        super().__init__(message)
+        #: The server the query went to (``host:port`` or a socket path), when known.
+        self.address = address
 
 
-class ConstraintViolationError(DriverError):
+class QueryRejectedError(DriverError):
+    """The server refused the query (syntax, types, a constraint): nothing was applied."""
+
+
+class ConnectionFailedError(DriverError):
+    """The server could not be reached, or the connection broke before the query could
+    change anything (before a write was sent, or during a read): safe to retry."""
+
+
+class WriteOutcomeUnknownError(DriverError):
+    """A write was sent and the connection broke or timed out before its answer: it may
+    or may not have been applied. Retry only what is safe to apply twice."""
+
+    may_have_applied = True
+
+
+class ConstraintViolationError(QueryRejectedError):
     """The database refused a write because it breaks a constraint.
 
     ``label`` is the label the database named; a session that can tell which of its
@@ -79,8 +109,9 @@ class ConstraintViolationError(DriverError):
         label: str | None = None,
         entity: Any = None,
         field: str | None = None,
+        address: str | None = None,
     ) -> None:
-        super().__init__(message)
+        super().__init__(message, address=address)
         self.label = label
         self.entity = entity
         self.field = field

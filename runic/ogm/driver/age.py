@@ -18,7 +18,13 @@ from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from runic.ogm.driver.dialect import AGE, Dialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
-from runic.ogm.exceptions import ConstraintViolationError, DriverError
+from runic.ogm.exceptions import (
+    ConnectionFailedError,
+    ConstraintViolationError,
+    DriverError,
+    QueryRejectedError,
+    WriteOutcomeUnknownError,
+)
 from runic.ogm.identifiers import validate_identifier
 
 try:
@@ -163,6 +169,10 @@ class AGEDriver:
             raise ValueError(f"AGE graph names have at least 3 characters, got {graph!r}")
         self.connection = connection
         self.graph = graph
+        info = connection.info
+        self._address: str | None = (
+            f"{info.host}:{info.port}" if info.host and not info.host.startswith("/") else info.host
+        )
         self._owns_connection = owns_connection
         self._lock = threading.Lock()
         self._prepare_graph()
@@ -205,9 +215,10 @@ class AGEDriver:
         in the same Cypher query. Atomicity is the transaction's.
         """
         if _QUOTE in cypher:
-            raise DriverError(f"AGE: the query may not contain {_QUOTE}")
+            raise QueryRejectedError(f"AGE: the query may not contain {_QUOTE}")
         payload = json.dumps(dict(params or {}))
         stages = cypher.split(STAGE_JOIN)
+        committing = False
         try:
             with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
                 if not read_only:
@@ -218,12 +229,37 @@ class AGEDriver:
                     names = return_columns(stage)
                     cursor.execute(self._sql(stage, len(names)), (payload,), prepare=False)
                 rows = cursor.fetchall() if cursor.description and names else []
+                committing = True  # what fails from here on fails the COMMIT
         except psycopg.errors.UniqueViolation as error:
-            raise ConstraintViolationError(f"AGE refused the write: {error}") from error
+            raise ConstraintViolationError(
+                f"AGE refused the write: {error}", address=self._address
+            ) from error
         except psycopg.Error as error:
-            message = f"AGE rejected the query: {error}\n--- query ---\n{cypher}"
-            raise DriverError(message) from error
+            raise self._translate(error, cypher, read_only, committing) from error
         return QueryResult(names, [[parse_agtype(value) for value in row] for row in rows])
+
+    def _translate(
+        self, error: psycopg.Error, cypher: str, read_only: bool, committing: bool
+    ) -> DriverError:
+        """Refused by the server (an SQLSTATE), or the connection failed: before the
+        COMMIT the transaction is rolled back; during it, a write's outcome is unknown."""
+        query = f"\n--- query ---\n{cypher}"
+        if error.sqlstate is not None and not isinstance(error, psycopg.OperationalError):
+            return QueryRejectedError(
+                f"AGE rejected the query, which changed nothing: {error}{query}",
+                address=self._address,
+            )
+        if committing and not read_only:
+            return WriteOutcomeUnknownError(
+                f"AGE: the connection failed during the COMMIT ({error}); the write may or "
+                f"may not have been applied, and runic did not send it again{query}",
+                address=self._address,
+            )
+        return ConnectionFailedError(
+            f"AGE could not run the query ({error}); its transaction was not committed, so "
+            f"it is safe to send again{query}",
+            address=self._address,
+        )
 
     def _sql(self, cypher: str, columns: int) -> str:
         declared = ", ".join(f"c{index} ag_catalog.agtype" for index in range(max(columns, 1)))

@@ -44,7 +44,12 @@ from typing import Any
 
 from runic.ogm.driver.dialect import DIALECTS, NEO4J, Dialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
-from runic.ogm.exceptions import ConstraintViolationError, DriverError
+from runic.ogm.exceptions import (
+    ConnectionFailedError,
+    ConstraintViolationError,
+    QueryRejectedError,
+    WriteOutcomeUnknownError,
+)
 
 try:
     import neo4j
@@ -111,6 +116,7 @@ class BoltDriver:
             raise ValueError(f"BoltDriver(retry_time=...) must be >= 0, got {retry_time!r}")
         self.dialect = _dialect(dialect)
         self.driver = driver
+        self._address = _server_address(driver)
         self.database = database
         self.retry_time = retry_time
         self._owns_connection = owns_connection
@@ -155,18 +161,39 @@ class BoltDriver:
                 keys, rows = self._retrying(cypher, dict(params or {}), read_only)
         except neo4j.exceptions.ConstraintError as error:
             raise ConstraintViolationError(
-                f"{self.dialect.name} refused the write: {error.message}"
+                f"{self.dialect.name} refused the write: {error.message}", address=self._address
             ) from error
         except neo4j.exceptions.Neo4jError as error:
             if _is_unique_violation(error):
                 raise ConstraintViolationError(
-                    f"{self.dialect.name} refused the write: {error.message}"
+                    f"{self.dialect.name} refused the write: {error.message}",
+                    address=self._address,
                 ) from error
-            raise DriverError(
-                f"{self.dialect.name} rejected the query: {error.message}\n--- query ---\n{cypher}"
+            raise QueryRejectedError(
+                f"{self.dialect.name} rejected the query, which changed nothing: "
+                f"{error.message}\n--- query ---\n{cypher}",
+                address=self._address,
+            ) from error
+        except neo4j.exceptions.IncompleteCommit as error:
+            if read_only:
+                raise ConnectionFailedError(
+                    f"{self.dialect.name}: the connection broke during a read ({error}); "
+                    "a read changes nothing, so it is safe to send again",
+                    address=self._address,
+                ) from error
+            raise WriteOutcomeUnknownError(
+                f"{self.dialect.name}: the connection broke after the write was committed "
+                f"({error}); it may or may not have been applied, and runic did not send it "
+                f"again\n--- query ---\n{cypher}",
+                address=self._address,
             ) from error
         except neo4j.exceptions.DriverError as error:
-            raise DriverError(f"{self.dialect.name}: {error}") from error
+            # Before the COMMIT was sent: the server rolls back the open transaction.
+            raise ConnectionFailedError(
+                f"{self.dialect.name} could not run the query ({error}); its transaction was "
+                f"not committed, so it is safe to send again\n--- query ---\n{cypher}",
+                address=self._address,
+            ) from error
         return QueryResult(keys, [[neutral(value) for value in row] for row in rows])
 
     def _retrying(
@@ -232,3 +259,11 @@ def _dialect(dialect: str | Dialect) -> Dialect:
             f"BoltDriver(dialect=...) takes 'neo4j', 'memgraph' or 'arcadedb', got {dialect!r}"
         )
     return found
+
+
+def _server_address(driver: Any) -> str | None:
+    """``host:port`` of a direct (``bolt://``) driver's server, for error messages."""
+    address = getattr(getattr(driver, "_pool", None), "address", None)
+    if address is None:
+        return None
+    return f"{address[0]}:{address[1]}"

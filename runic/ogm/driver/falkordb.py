@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import copy
 import functools
 import inspect
 import re
 import threading
 import weakref
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any, NamedTuple
 from urllib.parse import parse_qs, unquote, urlsplit
 from weakref import WeakKeyDictionary
@@ -26,6 +27,7 @@ from redis.retry import Retry
 from runic.ogm.driver.dialect import FALKORDB, Dialect
 from runic.ogm.driver.falkordb_lane import (
     AsyncConnectionLane,
+    CommandNotSent,
     ConnectionLane,
     pool_limit,
     watch_embedded,
@@ -38,7 +40,13 @@ from runic.ogm.driver.falkordb_results import (
     parse_compact_async,
 )
 from runic.ogm.driver.records import QueryResult
-from runic.ogm.exceptions import ConstraintViolationError, DriverError
+from runic.ogm.exceptions import (
+    ConnectionFailedError,
+    ConstraintViolationError,
+    DriverError,
+    QueryRejectedError,
+    WriteOutcomeUnknownError,
+)
 
 EMPTY_GRAPH = "empty key"
 #: Answered by any graph; sent with GRAPH.QUERY it creates a graph that does not exist.
@@ -76,19 +84,73 @@ def _sends_compact(cls: Any) -> bool:
     return False
 
 
-def translate_error(error: RedisError, cypher: str) -> DriverError:
+def translate_error(
+    error: RedisError, cypher: str, *, read_only: bool, address: str | None
+) -> DriverError:
+    """The runic error for a redis-py one: refused by the server, never run (safe to
+    send again), or a write whose outcome is unknown."""
     message = str(error)
-    if isinstance(error, RedisConnectionError | RedisTimeoutError):
-        return DriverError(
-            f"FalkorDB did not answer ({message}); if this was a write, it may or may not "
-            f"have been applied, and runic did not send it again\n--- query ---\n{cypher}"
+    where = f" at {address}" if address else ""
+    if isinstance(error, ResponseError):
+        if "constraint" in message.lower():
+            label = re.search(r"of type (\w+)", message)
+            return ConstraintViolationError(
+                f"FalkorDB refused the write: {message}",
+                label=label.group(1) if label else None,
+                address=address,
+            )
+        return QueryRejectedError(
+            f"FalkorDB{where} rejected the query, which changed nothing: {message}"
+            f"\n--- query ---\n{cypher}",
+            address=address,
         )
-    if "constraint" in message.lower():
-        label = re.search(r"of type (\w+)", message)
-        return ConstraintViolationError(
-            f"FalkorDB refused the write: {message}", label=label.group(1) if label else None
+    if not isinstance(error, RedisConnectionError | RedisTimeoutError):
+        return DriverError(f"FalkorDB{where}: {message}\n--- query ---\n{cypher}", address=address)
+    if isinstance(error, CommandNotSent) or " connecting to " in message:
+        return ConnectionFailedError(
+            f"FalkorDB{where} could not be reached ({message}); the query was not sent, "
+            f"so it is safe to send again\n--- query ---\n{cypher}",
+            address=address,
         )
-    return DriverError(f"FalkorDB rejected the query: {message}\n--- query ---\n{cypher}")
+    if read_only:
+        return ConnectionFailedError(
+            f"FalkorDB{where} did not answer a read ({message}); a read changes nothing, "
+            f"so it is safe to send again\n--- query ---\n{cypher}",
+            address=address,
+        )
+    return WriteOutcomeUnknownError(
+        f"FalkorDB{where} did not answer ({message}); the write was sent, so it may or may "
+        f"not have been applied, and runic did not send it again\n--- query ---\n{cypher}",
+        address=address,
+    )
+
+
+def server_address(graph: Any) -> str | None:
+    """``host:port`` or the socket path of the server a graph handle talks to."""
+    pool = getattr(redis_client(graph), "connection_pool", None)
+    return _address_of(getattr(pool, "connection_kwargs", None) or {})
+
+
+def _address_of(settings: Mapping[str, Any]) -> str | None:
+    path = settings.get("path") or settings.get("unix_socket_path")
+    if path:
+        return str(path)
+    if settings.get("host"):
+        return f"{settings['host']}:{settings.get('port', 6379)}"
+    return None
+
+
+@contextlib.contextmanager
+def unreachable_as(address: str | None) -> Iterator[None]:
+    """Raise a client's failure to reach the server as :class:`ConnectionFailedError`."""
+    try:
+        yield
+    except (RedisConnectionError, RedisTimeoutError) as error:
+        where = f" at {address}" if address else ""
+        raise ConnectionFailedError(
+            f"FalkorDB{where} could not be reached ({error}); nothing was sent",
+            address=address,
+        ) from error
 
 
 def parse_falkordb_url(url: str) -> tuple[dict[str, Any], str]:
@@ -251,6 +313,7 @@ class FalkorDBDriver:
                 "AsyncFalkorDBDriver(graph) with AsyncSession"
             )
         self.graph = graph
+        self._address = server_address(graph)
         self._writer = write_handle(graph, SendOnce)
         watch_embedded(redis_client(graph))
         #: For a handle of the client's own Graph: the driver sends its command on its own
@@ -263,7 +326,8 @@ class FalkorDBDriver:
     @classmethod
     def from_url(cls, url: str) -> FalkorDBDriver:
         kwargs, graph = parse_falkordb_url(url)
-        database = FalkorDB(**kwargs, retry=no_retry())
+        with unreachable_as(_address_of(kwargs)):  # the client asks the server at once
+            database = FalkorDB(**kwargs, retry=no_retry())
         return cls(database.select_graph(graph), owns_connection=True)
 
     @property
@@ -287,9 +351,15 @@ class FalkorDBDriver:
         # The parameters go in front as the client's ``CYPHER ...`` header, written by
         # runic (faster, same text); the client is given none and sends ``query`` as is.
         query = params_header(params) + cypher if params else cypher
+        if not read_only and not self._graph_ready:
+            try:
+                self._ensure_graph()
+            except RedisError as error:  # only READY_QUERY was sent: safe to send again
+                raise translate_error(
+                    error, cypher, read_only=True, address=self._address
+                ) from error
         try:
             if not read_only:
-                self._ensure_graph()
                 return self._send(query, False)
             try:
                 return self._send(query, True)
@@ -301,7 +371,9 @@ class FalkorDBDriver:
                 self._ensure_graph()
                 return self._send(query, True)
         except RedisError as error:
-            raise translate_error(error, cypher) from error
+            raise translate_error(
+                error, cypher, read_only=read_only, address=self._address
+            ) from error
 
     def _ensure_graph(self) -> None:
         """Make the graph exist, with one query, before this driver's first GRAPH.QUERY.
@@ -333,7 +405,7 @@ class FalkorDBDriver:
             self._ensure_graph()
             return self._writer.execute_command(name, *arguments)
         except RedisError as error:
-            raise translate_error(error, name) from error
+            raise translate_error(error, name, read_only=False, address=self._address) from error
 
     def close(self) -> None:
         if self._lane is not None:
@@ -428,6 +500,7 @@ class AsyncFalkorDBDriver:
             graph, owns_connection = self._open_graph(), True
         #: The async handle of the first event loop to use this driver.
         self.graph = graph
+        self._address = server_address(graph)
         self._first: tuple[Any, bool] | None = (graph, owns_connection)
         self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopHandle] = WeakKeyDictionary()
         #: The last loop to run a query and its handle: the common case, found without a
@@ -438,7 +511,8 @@ class AsyncFalkorDBDriver:
     def _open_graph(self) -> Any:
         from falkordb.asyncio import FalkorDB as AsyncFalkorDB
 
-        client = AsyncFalkorDB(**self._settings, max_connections=self._max_connections)
+        with unreachable_as(_address_of(self._settings)):  # it asks the server at once
+            client = AsyncFalkorDB(**self._settings, max_connections=self._max_connections)
         # Set after construction: falkordb.asyncio probes the server with a sync client
         # built from the same arguments, which an asyncio Retry would break.
         client.connection.set_retry(async_no_retry())
@@ -484,9 +558,15 @@ class AsyncFalkorDBDriver:
         self, handle: _LoopHandle, cypher: str, params: Mapping[str, Any] | None, read_only: bool
     ) -> QueryResult:
         query = params_header(params) + cypher if params else cypher  # see FalkorDBDriver.execute
+        if not read_only and not self._graph_ready:  # see FalkorDBDriver.execute
+            try:
+                await self._ensure_graph(handle)
+            except RedisError as error:
+                raise translate_error(
+                    error, cypher, read_only=True, address=self._address
+                ) from error
         try:  # see FalkorDBDriver.execute
             if not read_only:
-                await self._ensure_graph(handle)
                 return await _send(handle, query, False)
             try:
                 return await _send(handle, query, True)
@@ -497,7 +577,9 @@ class AsyncFalkorDBDriver:
                 await self._ensure_graph(handle)
                 return await _send(handle, query, True)
         except RedisError as error:
-            raise translate_error(error, cypher) from error
+            raise translate_error(
+                error, cypher, read_only=read_only, address=self._address
+            ) from error
 
     async def _ensure_graph(self, handle: _LoopHandle) -> None:
         """See ``FalkorDBDriver._ensure_graph``: the graph is made by one query, first."""
@@ -522,7 +604,7 @@ class AsyncFalkorDBDriver:
             await self._ensure_graph(handle)
             return await handle.writer.execute_command(name, *arguments)
         except RedisError as error:
-            raise translate_error(error, name) from error
+            raise translate_error(error, name, read_only=False, address=self._address) from error
 
     async def close(self) -> None:
         """Close the connections this driver opened in the running loop.

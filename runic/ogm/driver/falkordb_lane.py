@@ -32,6 +32,7 @@ from typing import Any
 
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 #: redis-py's "no limit" for a pool's connections.
 _UNBOUNDED = 2**31
@@ -97,6 +98,11 @@ def _register(lane: ConnectionLane | AsyncConnectionLane) -> None:
     atexit.register(_close_idle_at_exit)
 
 
+class CommandNotSent(RedisConnectionError):
+    """The connection failed before the whole command was written (connecting, or
+    writing it): the server cannot have run it, so it is safe to send again."""
+
+
 class _Lane:
     """What both kinds of lane keep: how to make a connection, and the idle ones."""
 
@@ -148,7 +154,10 @@ class ConnectionLane(_Lane):
 
     def _exchange(self, connection: Any, args: tuple[Any, ...]) -> Any:
         try:
-            connection.send_packed_command(connection.pack_command(*args), check_health=False)
+            try:
+                connection.send_packed_command(connection.pack_command(*args), check_health=False)
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                raise CommandNotSent(str(error)) from error
             reply = connection.read_response()
         except ResponseError:
             self._idle.append(connection)  # a whole error reply: the connection is fine
@@ -216,7 +225,12 @@ class AsyncConnectionLane(_Lane):
 
     async def _exchange(self, connection: Any, args: tuple[Any, ...]) -> Any:
         try:
-            await connection.send_packed_command(connection.pack_command(*args), check_health=False)
+            try:
+                await connection.send_packed_command(
+                    connection.pack_command(*args), check_health=False
+                )
+            except (RedisConnectionError, RedisTimeoutError) as error:
+                raise CommandNotSent(str(error)) from error
             reply = await connection.read_response()
         except ResponseError:
             self._idle.append(connection)
