@@ -74,6 +74,7 @@ def test_a_stopped_server_fails_queries_as_safe_to_retry(own_server: FalkorDBSer
     handle = FalkorDB(host="127.0.0.1", port=own_server.port)
     driver = FalkorDBDriver(handle.select_graph("stopped"))
     driver.execute("CREATE (:Ready)")  # an idle connection the server will close
+    driver.ping()
 
     async def async_attempts() -> list[ConnectionFailedError]:
         async_handle = AsyncFalkorDB(host="127.0.0.1", port=own_server.port)
@@ -81,7 +82,10 @@ def test_a_stopped_server_fails_queries_as_safe_to_retry(own_server: FalkorDBSer
         errors = []
         try:
             await async_driver.execute("MATCH (n) RETURN n", read_only=True)
+            await async_driver.ping()
             own_server.stop()
+            with pytest.raises(ConnectionFailedError):
+                await async_driver.ping()
             for read_only in (False, True):
                 with pytest.raises(ConnectionFailedError) as caught:
                     await async_driver.execute("CREATE (:Mark)", read_only=read_only)
@@ -96,6 +100,9 @@ def test_a_stopped_server_fails_queries_as_safe_to_retry(own_server: FalkorDBSer
         with pytest.raises(ConnectionFailedError, match="safe to send again") as caught:
             driver.execute("CREATE (:Mark)", read_only=read_only)
         errors.append(caught.value)
+    with pytest.raises(ConnectionFailedError) as caught:
+        driver.ping()
+    errors.append(caught.value)
     for error in errors:
         assert not error.may_have_applied and error.address == address, error
     driver.close()
@@ -139,10 +146,13 @@ def test_a_bolt_server_that_cannot_be_reached_is_a_connection_failure() -> None:
     with pytest.raises(ConnectionFailedError, match="safe to send again") as caught:
         driver.execute("CREATE (:Mark)")
     assert caught.value.address == f"127.0.0.1:{port}"
+    with pytest.raises(ConnectionFailedError, match="did not answer a ping"):
+        driver.ping()
     client.close()
 
 
 def test_each_backend_reports_a_refused_query_as_changing_nothing(backend: Backend) -> None:
+    backend.driver.ping()  # the server answers
     with pytest.raises(QueryRejectedError, match="changed nothing") as caught:
         backend.driver.execute("MATCH (n RETURN n")
     assert not caught.value.may_have_applied
@@ -178,4 +188,43 @@ def test_a_commit_refused_for_a_lost_connection_is_sent_again_once(
     stored = driver.execute("MATCH (u:User) RETURN u.id", read_only=True).rows
     assert stored == [["ada"]]
     driver.close()
+    handle.connection.close()
+
+
+def test_timeouts_from_urls_and_handles_bound_every_driver(own_server: FalkorDBServer) -> None:
+    """A stalled server costs a query its timeout, not forever: a URL's
+    ``socket_timeout``, and a sync handle's, which an async driver built from it keeps."""
+    from runic.ogm.driver import create_async_driver
+
+    url = f"{own_server.url}/stalled?socket_timeout={TIMEOUT}"
+    sync_driver = create_driver(url)
+    handle = FalkorDB(host="127.0.0.1", port=own_server.port, socket_timeout=TIMEOUT)
+
+    async def run(pause: bool) -> list[BaseException]:
+        drivers = [AsyncFalkorDBDriver(handle.select_graph("stalled")), create_async_driver(url)]
+        for driver in drivers:  # each opens its connection before the pause
+            await driver.execute("CREATE (:Ready)")
+        if pause:
+            own_server.pause()
+        errors: list[BaseException] = []
+        for driver in drivers:
+            try:
+                await asyncio.wait_for(driver.execute("CREATE (:Mark)"), 20 * TIMEOUT)
+            except WriteOutcomeUnknownError as error:
+                errors.append(error)
+            finally:
+                await driver.close()  # type: ignore[attr-defined]
+        return errors
+
+    sync_driver.execute("CREATE (:Ready)")
+    started = time.monotonic()
+    try:
+        errors = asyncio.run(run(pause=True))
+        with pytest.raises(WriteOutcomeUnknownError):
+            sync_driver.execute("CREATE (:Mark)")
+    finally:
+        own_server.resume()
+    assert len(errors) == 2, errors
+    assert time.monotonic() - started < 60 * TIMEOUT
+    sync_driver.close()  # type: ignore[attr-defined]
     handle.connection.close()

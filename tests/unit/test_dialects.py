@@ -8,9 +8,10 @@ from typing import Any
 import pytest
 
 from runic.ogm import select
-from runic.ogm.driver import create_driver
+from runic.ogm.driver import create_async_driver, create_driver
 from runic.ogm.driver.age import parse_agtype, return_columns
 from runic.ogm.driver.dialect import AGE, ARCADEDB, MEMGRAPH, NEO4J
+from runic.ogm.driver.falkordb import parse_falkordb_url
 from runic.ogm.driver.records import GraphEdge, GraphNode
 from runic.ogm.exceptions import StatementError
 from runic.ogm.query import compile_select, fulltext_search, vector_search
@@ -100,8 +101,25 @@ def test_create_driver_picks_the_backend_from_the_url() -> None:
         create_driver("bolt://127.0.0.1:1", dialect="oracle")
     with pytest.raises(ValueError, match=r"names its graph, e.g. \?graph="):
         create_driver("postgresql://u@127.0.0.1:1/db")
-    with pytest.raises(TypeError, match="FalkorDB URLs take no options"):
+    with pytest.raises(ValueError, match="unknown FalkorDB option auth"):
         create_driver("redis://127.0.0.1:1/g", auth=("a", "b"))
+    with pytest.raises(ValueError, match="unknown FalkorDB option timeout"):
+        create_driver("redis://127.0.0.1:1/g?timeout=2")
+    with pytest.raises(ValueError, match="socket_timeout must be positive"):
+        create_driver("redis://127.0.0.1:1/g", socket_timeout=0)
+    with pytest.raises(ValueError, match="only FalkorDB has an async driver"):
+        create_async_driver("bolt://127.0.0.1:1")
+
+
+def test_falkordb_url_options() -> None:
+    settings, graph = parse_falkordb_url(
+        "falkordb://127.0.0.1:1/g?socket_timeout=2&max_connections=8", socket_connect_timeout=1
+    )
+    assert graph == "g"
+    assert settings["socket_timeout"] == 2.0 and settings["max_connections"] == 8
+    assert settings["socket_connect_timeout"] == 1.0
+    settings, _ = parse_falkordb_url("falkordb://h/g?socket_timeout=2", socket_timeout=5)
+    assert settings["socket_timeout"] == 5.0  # the argument wins
 
 
 def _planned_statements(dialect: Any, models: list[Any]) -> list[str]:

@@ -18,14 +18,15 @@ def create_driver(url: str, **options: Any) -> GraphDriver:
       ``dialect="memgraph"`` or ``"arcadedb"`` for those servers, ``auth=(user, password)``
       and ``database=``.
     - ``postgresql://user@host:port/db?graph=name``: Apache AGE.
+
+    FalkorDB takes ``socket_timeout``, ``socket_connect_timeout`` and ``max_connections``
+    as options or in the URL's query.
     """
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("falkordb", "falkordb+unix", "redis", "rediss"):
         from runic.ogm.driver.falkordb import FalkorDBDriver
 
-        if options:
-            raise TypeError(f"create_driver: FalkorDB URLs take no options, got {sorted(options)}")
-        return FalkorDBDriver.from_url(url)
+        return FalkorDBDriver.from_url(url, **options)
     if scheme in BOLT_SCHEMES:
         from runic.ogm.driver.bolt import BoltDriver
 
@@ -37,6 +38,20 @@ def create_driver(url: str, **options: Any) -> GraphDriver:
     raise ValueError(f"create_driver: no driver for the URL scheme {scheme!r} in {url!r}")
 
 
+def create_async_driver(url: str, **options: Any) -> AsyncGraphDriver:
+    """An async driver from a URL, as :func:`create_driver` makes sync ones. FalkorDB
+    only: ``falkordb://host:port/graph?socket_timeout=2`` and the other FalkorDB forms."""
+    scheme = url.split("://", 1)[0].lower()
+    if scheme in ("falkordb", "falkordb+unix", "redis", "rediss"):
+        from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
+
+        return AsyncFalkorDBDriver.from_url(url, **options)
+    raise ValueError(
+        f"create_async_driver: only FalkorDB has an async driver; {scheme!r} URLs have "
+        "a sync one (create_driver)"
+    )
+
+
 __all__ = [
     "FALKORDB",
     "AsyncGraphDriver",
@@ -46,5 +61,6 @@ __all__ = [
     "GraphEdge",
     "GraphNode",
     "QueryResult",
+    "create_async_driver",
     "create_driver",
 ]

@@ -268,6 +268,16 @@ class AGEDriver:
             f"AS ({declared})"
         )
 
+    def ping(self) -> None:
+        """Check the server answers (``SELECT 1``); :class:`ConnectionFailedError` if not."""
+        try:
+            with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
+                cursor.execute("SELECT 1", prepare=False)
+        except psycopg.Error as error:
+            raise ConnectionFailedError(
+                f"AGE did not answer a ping ({error})", address=self._address
+            ) from error
+
     def close(self) -> None:
         if self._owns_connection:
             self.connection.close()

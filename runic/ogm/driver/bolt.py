@@ -240,6 +240,15 @@ class BoltDriver:
             transaction.commit()
         return keys, rows
 
+    def ping(self) -> None:
+        """Check the server answers; :class:`ConnectionFailedError` if not."""
+        try:
+            self.driver.verify_connectivity()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            raise ConnectionFailedError(
+                f"{self.dialect.name} did not answer a ping ({error})", address=self._address
+            ) from error
+
     def close(self) -> None:
         if self._owns_connection:
             self.driver.close()

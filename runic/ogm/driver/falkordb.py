@@ -153,12 +153,21 @@ def unreachable_as(address: str | None) -> Iterator[None]:
         ) from error
 
 
-def parse_falkordb_url(url: str) -> tuple[dict[str, Any], str]:
+#: Connection options a FalkorDB URL (``?socket_timeout=2``) or ``create_driver`` takes.
+URL_OPTIONS: dict[str, type] = {
+    "socket_timeout": float,
+    "socket_connect_timeout": float,
+    "max_connections": int,
+}
+
+
+def parse_falkordb_url(url: str, **options: Any) -> tuple[dict[str, Any], str]:
     """Connection arguments and graph name from a FalkorDB URL.
 
     ``falkordb://[user:password@]host[:port]/graph`` for TCP (``redis://`` too, and
     ``rediss://`` for TLS) and ``falkordb+unix:///path/to/socket?graph=name`` for a unix
-    socket.
+    socket. ``socket_timeout`` (seconds to wait for a reply), ``socket_connect_timeout``
+    and ``max_connections`` come from the URL's query or ``options``, which win.
     """
     parts = urlsplit(url)
     query = parse_qs(parts.query)
@@ -182,6 +191,20 @@ def parse_falkordb_url(url: str) -> tuple[dict[str, Any], str]:
         raise ValueError(f"{url!r}: expected a falkordb://, redis:// or falkordb+unix:// URL")
     if not graph or "/" in graph:
         raise ValueError(f"{url!r}: the URL must name one graph")
+    given = {name: values[-1] for name, values in query.items() if name != "graph"}
+    unknown = sorted({*given, *options} - set(URL_OPTIONS))
+    if unknown:
+        raise ValueError(
+            f"{url!r}: unknown FalkorDB option {', '.join(unknown)} "
+            f"(known: {', '.join(URL_OPTIONS)})"
+        )
+    for name, value in {**given, **options}.items():
+        try:
+            kwargs[name] = URL_OPTIONS[name](value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{url!r}: option {name} must be a number, got {value!r}") from None
+        if kwargs[name] <= 0:
+            raise ValueError(f"{url!r}: option {name} must be positive, got {value!r}")
     return kwargs, graph
 
 
@@ -324,8 +347,9 @@ class FalkorDBDriver:
         self._ready_lock = threading.Lock()
 
     @classmethod
-    def from_url(cls, url: str) -> FalkorDBDriver:
-        kwargs, graph = parse_falkordb_url(url)
+    def from_url(cls, url: str, **options: Any) -> FalkorDBDriver:
+        """A driver with its own client, from a URL (see :func:`parse_falkordb_url`)."""
+        kwargs, graph = parse_falkordb_url(url, **options)
         with unreachable_as(_address_of(kwargs)):  # the client asks the server at once
             database = FalkorDB(**kwargs, retry=no_retry())
         return cls(database.select_graph(graph), owns_connection=True)
@@ -407,6 +431,16 @@ class FalkorDBDriver:
         except RedisError as error:
             raise translate_error(error, name, read_only=False, address=self._address) from error
 
+    def ping(self) -> None:
+        """Check the server answers (a ``PING``); :class:`ConnectionFailedError` if not."""
+        try:
+            if self._lane is not None:
+                self._lane.send(("PING",), read_only=True)
+            else:
+                self._writer.execute_command("PING")
+        except RedisError as error:
+            raise translate_error(error, "PING", read_only=True, address=self._address) from error
+
     def close(self) -> None:
         if self._lane is not None:
             self._lane.close()
@@ -447,6 +481,9 @@ def _async_settings(graph: Any) -> dict[str, Any]:
         kwargs["host"] = settings.get("host", "localhost")
         kwargs["port"] = settings.get("port", 6379)
         kwargs["ssl"] = "SSL" in pool.connection_class.__name__
+    for timeout in ("socket_timeout", "socket_connect_timeout"):  # kept, not dropped
+        if settings.get(timeout) is not None:
+            kwargs[timeout] = settings[timeout]
     return kwargs
 
 
@@ -492,12 +529,28 @@ class AsyncFalkorDBDriver:
                 f"FalkorDB(...).select_graph('name'), got {type(graph).__name__}"
             )
         watch_embedded(redis_client(graph))
-        self._settings = _async_settings(graph)
-        self._graph_name: str = graph.name
-        self._max_connections = max_connections
-        self._graph_ready = False
+        self._setup(_async_settings(graph), graph.name, max_connections)
         if not inspect.iscoroutinefunction(graph.query):
             graph, owns_connection = self._open_graph(), True
+        self._start(graph, owns_connection)
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> AsyncFalkorDBDriver:
+        """A driver with its own async connections, from a URL (see
+        :func:`parse_falkordb_url`)."""
+        settings, graph = parse_falkordb_url(url, **options)
+        driver = cls.__new__(cls)
+        driver._setup(settings, graph, settings.pop("max_connections", None))
+        driver._start(driver._open_graph(), True)
+        return driver
+
+    def _setup(self, settings: dict[str, Any], graph_name: str, limit: int | None) -> None:
+        self._settings = settings
+        self._graph_name: str = graph_name
+        self._max_connections = limit
+        self._graph_ready = False
+
+    def _start(self, graph: Any, owns_connection: bool) -> None:
         #: The async handle of the first event loop to use this driver.
         self.graph = graph
         self._address = server_address(graph)
@@ -605,6 +658,17 @@ class AsyncFalkorDBDriver:
             return await handle.writer.execute_command(name, *arguments)
         except RedisError as error:
             raise translate_error(error, name, read_only=False, address=self._address) from error
+
+    async def ping(self) -> None:
+        """Check the server answers (a ``PING``); :class:`ConnectionFailedError` if not."""
+        handle = self._loops.get(asyncio.get_running_loop()) or self._handle()
+        try:
+            if handle.lane is not None:
+                await handle.lane.send(("PING",), read_only=True)
+            else:
+                await handle.writer.execute_command("PING")
+        except RedisError as error:
+            raise translate_error(error, "PING", read_only=True, address=self._address) from error
 
     async def close(self) -> None:
         """Close the connections this driver opened in the running loop.
