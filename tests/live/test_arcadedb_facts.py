@@ -62,7 +62,7 @@ FAST_TRANSFER = (
     "WITH count(n) AS done WHERE 1 / CASE WHEN done = size($b0) THEN 1 ELSE 0 END = 1 "
     "RETURN done"
 )
-ATTEMPTS = 3
+ATTEMPTS = 5  # the pause doubles each time: a loaded machine gets up to 24 s
 PAUSE_SECONDS = 1.5
 FAST_AFTER = 0.4
 

@@ -228,3 +228,34 @@ def test_timeouts_from_urls_and_handles_bound_every_driver(own_server: FalkorDBS
     assert time.monotonic() - started < 60 * TIMEOUT
     sync_driver.close()  # type: ignore[attr-defined]
     handle.connection.close()
+
+
+def test_a_commit_whose_outcome_is_unknown_is_stored_once_when_retried(
+    own_server: FalkorDBServer,
+) -> None:
+    """The first attempt reaches a stalled server and times out; the server then applies
+    it. The retried commit writes the new node by key (MERGE), so there is one copy."""
+    handle = FalkorDB(host="127.0.0.1", port=own_server.port, socket_timeout=TIMEOUT)
+    driver = FalkorDBDriver(handle.select_graph("unknown"))
+    ready = Session(driver)
+    ready.add(User(id="bob", name="Bob", email="bob@x.org"))  # indexes the key, opens a connection
+    ready.commit()
+    session = Session(driver)
+    session.add(User(id="ada", name="Ada", email="ada@x.org", tags=["a"]))
+    own_server.pause()
+    try:
+        with pytest.raises(WriteOutcomeUnknownError):
+            session.commit()
+    finally:
+        own_server.resume()
+    deadline = time.monotonic() + 10
+    query = "MATCH (u:User {id: 'ada'}) RETURN count(u)"
+    while driver.execute(query, read_only=True).rows != [[1]] and time.monotonic() < deadline:
+        time.sleep(0.05)  # the first attempt, applied once the server woke
+    assert driver.execute(query, read_only=True).rows == [[1]]
+    session.commit()  # the retry
+    session.close()
+    rows = driver.execute("MATCH (u:User {id: 'ada'}) RETURN u.name, u.tags", read_only=True).rows
+    assert rows == [["Ada", ["a"]]]
+    driver.close()
+    handle.connection.close()

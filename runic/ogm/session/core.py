@@ -17,12 +17,13 @@ from runic.ogm.driver.dialect import Dialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
     ConstraintViolationError,
-    DriverError,
     EntityNotFoundError,
     LazyLoadError,
     MultipleResultsError,
     NoResultError,
+    QueryRejectedError,
     StatementError,
+    WriteOutcomeUnknownError,
 )
 from runic.ogm.identifiers import quote
 from runic.ogm.model.fields import FieldAttribute
@@ -133,8 +134,10 @@ class SessionCore:
             if plan.new_keys or plan.upserts:
                 yield from self._index_keys([*plan.new_keys, *map(root_model, plan.upserts)])
             yield from self._send_flush(plan, query)
-        except BaseException:
-            unit.unplanned()  # nothing was applied: every change stays pending
+        except BaseException as error:
+            unit.unplanned()  # every change stays pending, for a retry
+            if isinstance(error, WriteOutcomeUnknownError):
+                unit.outcome_unknown()  # it may have been applied: retry idempotently
             unit.gc_pause.stop()  # and the collector runs again, whatever the caller does
             raise
         unit.flushed()
@@ -149,7 +152,7 @@ class SessionCore:
                     raise conflict from error
             explained = yield from self._explain_violation(error)
             raise explained from error
-        except DriverError as error:
+        except QueryRejectedError as error:  # a failed guard; a lost connection is kept
             if not plan.guarded:
                 raise
             conflict = yield from explain_conflict(plan, self.dialect, self.unit.identity)

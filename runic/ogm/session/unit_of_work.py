@@ -467,6 +467,12 @@ class UnitOfWork(FlushPlanning):
                     dirty.setdefault(key, entity)
             self.planned_dirty = {}
 
+    def outcome_unknown(self) -> None:
+        """The last flush may or may not have been applied: its new entities are written
+        by key next time (MERGE), so a retry cannot store them twice. Edges are merged
+        and deletes find nothing the second time anyway."""
+        self.upserting.update(self.new)
+
     def rollback(self) -> None:
         """Drop pending work; changed entities return to their last flushed values and
         forget their loaded relations (read afresh on next access)."""
