@@ -259,3 +259,10 @@ def test_a_commit_whose_outcome_is_unknown_is_stored_once_when_retried(
     assert rows == [["Ada", ["a"]]]
     driver.close()
     handle.connection.close()
+
+
+def test_an_age_server_that_cannot_be_reached_is_a_connection_failure() -> None:
+    port = free_port()
+    with pytest.raises(ConnectionFailedError, match="nothing was sent") as caught:
+        create_driver(f"postgresql://runic@127.0.0.1:{port}/db?graph=g", connect_timeout=2)
+    assert caught.value.address == f"127.0.0.1:{port}" and not caught.value.may_have_applied

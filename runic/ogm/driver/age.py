@@ -186,7 +186,15 @@ class AGEDriver:
         if not graph:
             raise ValueError(f"{url!r}: an AGE URL names its graph, e.g. ?graph=social")
         rest = urlencode({key: values[0] for key, values in query.items()})
-        connection = psycopg.connect(urlunsplit(parts._replace(query=rest)), **options)
+        address = f"{parts.hostname}:{parts.port or 5432}" if parts.hostname else None
+        try:
+            connection = psycopg.connect(urlunsplit(parts._replace(query=rest)), **options)
+        except psycopg.OperationalError as error:
+            raise ConnectionFailedError(
+                f"AGE{' at ' + address if address else ''} could not be reached ({error}); "
+                "nothing was sent",
+                address=address,
+            ) from error
         return cls(connection, graph, owns_connection=True)
 
     def _prepare_graph(self) -> None:
