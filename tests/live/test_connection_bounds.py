@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from typing import Any
 
+import pytest
 from falkordb import FalkorDB
 
 from runic.ogm import AsyncSession, Session
@@ -90,4 +92,52 @@ def test_more_threads_than_connections_all_succeed(
     assert graph.query("MATCH (h:Hit) RETURN count(h)").result_set == [[THREADS * 5]]
     driver.close()
     graph.delete()
+    handle.connection.close()
+
+
+def test_a_query_waits_for_a_connection_only_as_long_as_pool_timeout(
+    own_falkordb_server: FalkorDBServer,
+) -> None:
+    """The only connection is held by a query the stalled server does not answer: the
+    next query gives up after ``pool_timeout`` without sending anything."""
+    from runic.ogm.exceptions import ConnectionFailedError
+
+    server = own_falkordb_server
+    handle = FalkorDB(host="127.0.0.1", port=server.port, max_connections=1)
+    driver = FalkorDBDriver(handle.select_graph("busy"), pool_timeout=0.2)
+    driver.execute("CREATE (:Ready)")
+    held: list[Any] = []
+    server.pause()
+    try:
+        holder = threading.Thread(target=lambda: held.append(driver.execute("RETURN 1")))
+        holder.start()
+        time.sleep(0.1)  # the holder's query is out, on the only connection
+        started = time.monotonic()
+        with pytest.raises(ConnectionFailedError, match="no connection came free") as caught:
+            driver.execute("CREATE (:Mark)")
+        assert 0.2 <= time.monotonic() - started < 2 and not caught.value.may_have_applied
+    finally:
+        server.resume()
+    holder.join(timeout=10)
+    assert held and held[0].rows == [[1]]
+
+    async def the_same_on_an_async_driver() -> None:
+        async_driver = AsyncFalkorDBDriver(
+            handle.select_graph("busy"), max_connections=1, pool_timeout=0.2
+        )
+        await async_driver.execute("CREATE (:Ready)")  # its loop's connection, made ready
+        server.pause()
+        try:
+            holding = asyncio.ensure_future(async_driver.execute("RETURN 1"))
+            await asyncio.sleep(0.1)
+            with pytest.raises(ConnectionFailedError, match="no connection came free"):
+                await asyncio.wait_for(async_driver.execute("CREATE (:Mark)"), 5)
+        finally:
+            server.resume()
+        assert (await asyncio.wait_for(holding, 10)).rows == [[1]]
+        await async_driver.close()
+
+    asyncio.run(the_same_on_an_async_driver())
+    assert driver.execute("MATCH (m:Mark) RETURN count(m)", read_only=True).rows == [[0]]
+    driver.close()
     handle.connection.close()

@@ -26,9 +26,11 @@ from redis.retry import Retry
 
 from runic.ogm.driver.dialect import FALKORDB, Dialect
 from runic.ogm.driver.falkordb_lane import (
+    POOL_TIMEOUT,
     AsyncConnectionLane,
     CommandNotSent,
     ConnectionLane,
+    NoConnectionFree,
     pool_limit,
     watch_embedded,
 )
@@ -106,6 +108,12 @@ def translate_error(
         )
     if not isinstance(error, RedisConnectionError | RedisTimeoutError):
         return DriverError(f"FalkorDB{where}: {message}\n--- query ---\n{cypher}", address=address)
+    if isinstance(error, NoConnectionFree):
+        return ConnectionFailedError(
+            f"FalkorDB{where}: no connection came free: {message}; the query was not sent"
+            f"\n--- query ---\n{cypher}",
+            address=address,
+        )
     if isinstance(error, CommandNotSent) or " connecting to " in message:
         return ConnectionFailedError(
             f"FalkorDB{where} could not be reached ({message}); the query was not sent, "
@@ -158,6 +166,7 @@ URL_OPTIONS: dict[str, type] = {
     "socket_timeout": float,
     "socket_connect_timeout": float,
     "max_connections": int,
+    "pool_timeout": float,
 }
 
 
@@ -290,7 +299,7 @@ def redis_client(graph: Any) -> Any:
 
 
 def own_lane[L: (ConnectionLane, AsyncConnectionLane)](
-    graph: Any, lane: type[L], limit: int | None
+    graph: Any, lane: type[L], limit: int | None, timeout: float = POOL_TIMEOUT
 ) -> L | None:
     """The driver's own connections to the handle's server (see ``falkordb_lane``), for
     a handle of the client's own graph class over a pooled client; None for any other
@@ -301,7 +310,7 @@ def own_lane[L: (ConnectionLane, AsyncConnectionLane)](
     if getattr(client, "single_connection_client", False) or getattr(client, "connection", None):
         return None  # one connection and its own lock
     pool = client.connection_pool
-    return lane(pool, pool_limit(pool, limit))
+    return lane(pool, pool_limit(pool, limit), timeout)
 
 
 def write_handle(graph: Any, send: type[SendOnce]) -> Any:
@@ -324,7 +333,9 @@ class FalkorDBDriver:
 
     dialect: Dialect = FALKORDB
 
-    def __init__(self, graph: Any, *, owns_connection: bool = False) -> None:
+    def __init__(
+        self, graph: Any, *, owns_connection: bool = False, pool_timeout: float = POOL_TIMEOUT
+    ) -> None:
         if not hasattr(graph, "query") or not hasattr(graph, "ro_query"):
             raise TypeError(
                 "FalkorDBDriver takes a graph handle such as FalkorDB(...).select_graph('name'), "
@@ -341,7 +352,7 @@ class FalkorDBDriver:
         watch_embedded(redis_client(graph))
         #: For a handle of the client's own Graph: the driver sends its command on its own
         #: connections and reads the reply with ``parse_compact``.
-        self._lane = own_lane(graph, ConnectionLane, None)
+        self._lane = own_lane(graph, ConnectionLane, None, pool_timeout)
         self._owns_connection = owns_connection
         self._graph_ready = False
         self._ready_lock = threading.Lock()
@@ -350,9 +361,10 @@ class FalkorDBDriver:
     def from_url(cls, url: str, **options: Any) -> FalkorDBDriver:
         """A driver with its own client, from a URL (see :func:`parse_falkordb_url`)."""
         kwargs, graph = parse_falkordb_url(url, **options)
+        wait = kwargs.pop("pool_timeout", POOL_TIMEOUT)
         with unreachable_as(_address_of(kwargs)):  # the client asks the server at once
             database = FalkorDB(**kwargs, retry=no_retry())
-        return cls(database.select_graph(graph), owns_connection=True)
+        return cls(database.select_graph(graph), owns_connection=True, pool_timeout=wait)
 
     @property
     def name(self) -> str:
@@ -521,7 +533,12 @@ class AsyncFalkorDBDriver:
     dialect: Dialect = FALKORDB
 
     def __init__(
-        self, graph: Any, *, owns_connection: bool = False, max_connections: int | None = None
+        self,
+        graph: Any,
+        *,
+        owns_connection: bool = False,
+        max_connections: int | None = None,
+        pool_timeout: float = POOL_TIMEOUT,
     ) -> None:
         if not hasattr(graph, "query") or not hasattr(graph, "ro_query"):
             raise TypeError(
@@ -529,7 +546,7 @@ class AsyncFalkorDBDriver:
                 f"FalkorDB(...).select_graph('name'), got {type(graph).__name__}"
             )
         watch_embedded(redis_client(graph))
-        self._setup(_async_settings(graph), graph.name, max_connections)
+        self._setup(_async_settings(graph), graph.name, max_connections, pool_timeout)
         if not inspect.iscoroutinefunction(graph.query):
             graph, owns_connection = self._open_graph(), True
         self._start(graph, owns_connection)
@@ -540,14 +557,18 @@ class AsyncFalkorDBDriver:
         :func:`parse_falkordb_url`)."""
         settings, graph = parse_falkordb_url(url, **options)
         driver = cls.__new__(cls)
-        driver._setup(settings, graph, settings.pop("max_connections", None))
+        limit, wait = settings.pop("max_connections", None), settings.pop("pool_timeout", None)
+        driver._setup(settings, graph, limit, POOL_TIMEOUT if wait is None else wait)
         driver._start(driver._open_graph(), True)
         return driver
 
-    def _setup(self, settings: dict[str, Any], graph_name: str, limit: int | None) -> None:
+    def _setup(
+        self, settings: dict[str, Any], graph_name: str, limit: int | None, wait: float
+    ) -> None:
         self._settings = settings
         self._graph_name: str = graph_name
         self._max_connections = limit
+        self._pool_timeout = wait
         self._graph_ready = False
 
     def _start(self, graph: Any, owns_connection: bool) -> None:
@@ -580,7 +601,7 @@ class AsyncFalkorDBDriver:
             else:
                 graph, owned = self._open_graph(), True
             slots = asyncio.Semaphore(self._max_connections) if self._max_connections else None
-            lane = own_lane(graph, AsyncConnectionLane, self._max_connections)
+            lane = own_lane(graph, AsyncConnectionLane, self._max_connections, self._pool_timeout)
             if lane is not None:
                 slots = None  # the lane bounds its queries itself
             writer = write_handle(graph, AsyncSendOnce)

