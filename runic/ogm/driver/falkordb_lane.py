@@ -229,7 +229,8 @@ class AsyncConnectionLane(_Lane):
             return await read(await self._send(args, read_only))
         if slots.locked():  # every connection busy: wait, but not forever
             try:
-                await asyncio.wait_for(slots.acquire(), self._timeout)
+                async with asyncio.timeout(self._timeout):  # no task, unlike wait_for
+                    await slots.acquire()
             except TimeoutError:
                 raise NoConnectionFree(self._limit, self._timeout) from None
         else:
