@@ -255,3 +255,45 @@ def test_an_age_server_that_cannot_be_reached_is_a_connection_failure() -> None:
     with pytest.raises(ConnectionFailedError, match="nothing was sent") as caught:
         create_driver(f"postgresql://runic@127.0.0.1:{port}/db?graph=g", connect_timeout=2)
     assert caught.value.address == f"127.0.0.1:{port}" and not caught.value.may_have_applied
+
+
+def test_an_async_commit_cancelled_in_flight_is_stored_once_when_retried(
+    own_falkordb_server: FalkorDBServer,
+) -> None:
+    """A task cancelled while its commit waits for the stalled server: the query went
+    out and is applied once the server wakes; the session's retry stores one copy."""
+    from falkordb.asyncio import FalkorDB as AsyncFalkorDB
+
+    from runic.ogm import AsyncSession
+
+    server = own_falkordb_server
+
+    async def scenario() -> list[list[Any]]:
+        handle = AsyncFalkorDB(host="127.0.0.1", port=server.port)
+        driver = AsyncFalkorDBDriver(handle.select_graph("cancelled"))
+        async with AsyncSession(driver) as ready:
+            ready.add(User(id="bob", name="Bob", email="bob@x.org"))  # indexes the key
+        session = AsyncSession(driver)
+        session.add(User(id="ada", name="Ada", email="ada@x.org"))
+        server.pause()
+        try:
+            commit = asyncio.ensure_future(session.commit())
+            await asyncio.sleep(0.2)  # the flush is out, waiting for the reply
+            commit.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await commit
+        finally:
+            server.resume()
+        query = "MATCH (u:User {id: 'ada'}) RETURN count(u)"
+        deadline = time.monotonic() + 10
+        while (await driver.execute(query, read_only=True)).rows != [[1]]:
+            assert time.monotonic() < deadline, "the cancelled commit was never applied"
+            await asyncio.sleep(0.05)
+        await session.commit()  # the retry
+        await session.close()
+        rows = (await driver.execute(query, read_only=True)).rows
+        await driver.close()
+        await handle.connection.aclose()
+        return rows
+
+    assert asyncio.run(scenario()) == [[1]]

@@ -136,8 +136,10 @@ class SessionCore:
             yield from self._send_flush(plan, query)
         except BaseException as error:
             unit.unplanned()  # every change stays pending, for a retry
-            if isinstance(error, WriteOutcomeUnknownError):
-                unit.outcome_unknown()  # it may have been applied: retry idempotently
+            if isinstance(error, WriteOutcomeUnknownError) or not isinstance(error, Exception):
+                # It may have been applied (a cancelled task or an interrupt may have
+                # stopped after the query went out): a retry writes idempotently.
+                unit.outcome_unknown()
             unit.gc_pause.stop()  # and the collector runs again, whatever the caller does
             raise
         unit.flushed()
