@@ -83,6 +83,10 @@ class QueryRejectedError(DriverError):
     """The server refused the query (syntax, types, a constraint): nothing was applied."""
 
 
+class QueryTimeoutError(QueryRejectedError):
+    """The server stopped the query at its ``query_timeout``: nothing was applied."""
+
+
 class ConnectionFailedError(DriverError):
     """The server could not be reached, or the connection broke before the query could
     change anything (before a write was sent, or during a read): safe to retry."""

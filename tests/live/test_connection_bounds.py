@@ -141,3 +141,50 @@ def test_a_query_waits_for_a_connection_only_as_long_as_pool_timeout(
     assert driver.execute("MATCH (m:Mark) RETURN count(m)", read_only=True).rows == [[0]]
     driver.close()
     handle.connection.close()
+
+
+@pytest.mark.parametrize("size", [16, 200])
+def test_500_concurrent_sessions_through_a_manager_of_any_size_all_succeed(
+    falkordb_tcp_server: FalkorDBServer, size: int
+) -> None:
+    from runic.ogm import AsyncConnectionManager
+
+    port = falkordb_tcp_server.port
+    before = connected_clients(port)
+
+    async def burst() -> tuple[list[Any], int]:
+        manager = AsyncConnectionManager.from_url(
+            f"falkordb://127.0.0.1:{port}/managed_{size}", max_connections=size
+        )
+
+        async def one(number: int) -> Any:
+            async with manager.session() as session:
+                await session.execute("CREATE (:Hit {n: $n})", {"n": number})
+                return await session.execute(BUSY)
+
+        results = await asyncio.gather(*(one(n) for n in range(SESSIONS)), return_exceptions=True)
+        opened = connected_clients(port) - before
+        async with manager.session() as session:
+            stored = await session.execute("MATCH (h:Hit) RETURN count(h) AS c")
+        await manager.close()
+        assert stored == [{"c": SESSIONS}]
+        return results, opened
+
+    results, opened = asyncio.run(burst())
+    assert [result for result in results if isinstance(result, BaseException)] == []
+    assert 1 <= opened <= size + 1, opened
+
+
+@pytest.mark.asyncio
+async def test_500_concurrent_sessions_on_embedded_falkordb_all_succeed(async_driver: Any) -> None:
+    """The embedded server's client: the driver keeps under its pool and queues."""
+
+    async def one(number: int) -> Any:
+        async with AsyncSession(async_driver) as session:
+            await session.execute("CREATE (:Hit {n: $n})", {"n": number})
+            return await session.execute(BUSY)
+
+    results = await asyncio.gather(*(one(n) for n in range(SESSIONS)), return_exceptions=True)
+    assert [result for result in results if isinstance(result, BaseException)] == []
+    async with AsyncSession(async_driver) as session:
+        assert await session.execute("MATCH (h:Hit) RETURN count(h) AS c") == [{"c": SESSIONS}]

@@ -297,3 +297,8 @@ def test_an_async_commit_cancelled_in_flight_is_stored_once_when_retried(
         return rows
 
     assert asyncio.run(scenario()) == [[1]]
+
+
+def test_cypher_modulo_reaches_each_backend(backend: Backend) -> None:
+    """``%`` is Cypher's modulo on every backend, never a client's placeholder."""
+    assert backend.driver.execute("RETURN 7 % 3 AS r", read_only=True).rows == [[1]]

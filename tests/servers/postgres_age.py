@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -34,6 +35,12 @@ class PostgresAGE:
             self._as_postgres(*args), check=True, capture_output=True, text=True, timeout=120
         )
         run(str(self.bin / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust")
+        self._start()
+
+    def _start(self) -> None:
+        run = lambda *args: subprocess.run(  # noqa: E731
+            self._as_postgres(*args), check=True, capture_output=True, text=True, timeout=120
+        )
         options = (
             f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 "
             "-c shared_preload_libraries=age -c fsync=off"
@@ -53,6 +60,17 @@ class PostgresAGE:
     @property
     def url(self) -> str:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def restart(self, down_for: float = 0.0) -> None:
+        """Stop the server (its connections break), wait ``down_for`` s, start it again."""
+        subprocess.run(
+            self._as_postgres(str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "stop"),
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        time.sleep(down_for)
+        self._start()
 
     def stop(self) -> None:
         subprocess.run(

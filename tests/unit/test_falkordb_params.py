@@ -487,6 +487,7 @@ def test_the_async_driver_sends_the_header_and_no_params() -> None:
     graph = AsyncFakeGraph()
     driver = AsyncFalkorDBDriver.__new__(AsyncFalkorDBDriver)
     driver._graph_ready = True
+    driver._read_timeout = None
 
     class Handle:
         pass

@@ -19,8 +19,8 @@ def create_driver(url: str, **options: Any) -> GraphDriver:
       and ``database=``.
     - ``postgresql://user@host:port/db?graph=name``: Apache AGE.
 
-    FalkorDB takes ``socket_timeout``, ``socket_connect_timeout`` and ``max_connections``
-    as options or in the URL's query.
+    Every driver takes runic's connection options (:mod:`runic.ogm.driver.options`:
+    timeouts and pool bounds) as options or in the URL's query.
     """
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("falkordb", "falkordb+unix", "redis", "rediss"):

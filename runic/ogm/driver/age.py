@@ -9,20 +9,24 @@ succeeds and rolled back when it fails, so a flush is applied whole or not at al
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from runic.ogm.driver.dialect import AGE, Dialect
+from runic.ogm.driver.options import POOL_TIMEOUT, take_options
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
     ConnectionFailedError,
     ConstraintViolationError,
     DriverError,
     QueryRejectedError,
+    QueryTimeoutError,
     WriteOutcomeUnknownError,
 )
 from runic.ogm.identifiers import validate_identifier
@@ -155,11 +159,24 @@ class AGEDriver:
     """A :class:`~runic.ogm.driver.GraphDriver` over one AGE graph in PostgreSQL.
 
     Takes an open ``psycopg.Connection``; the graph is created when it does not exist.
+    Its queries share that one connection: each waits at most ``pool_timeout`` seconds
+    for it. ``query_timeout`` is PostgreSQL's ``statement_timeout`` for its queries.
+    ``reconnect`` opens a new connection when the server closed this one (a restart);
+    :meth:`from_url` gives it, so a driver made from a URL recovers by itself.
     """
 
     dialect: Dialect = AGE
 
-    def __init__(self, connection: Any, graph: str, *, owns_connection: bool = False) -> None:
+    def __init__(
+        self,
+        connection: Any,
+        graph: str,
+        *,
+        owns_connection: bool = False,
+        pool_timeout: float = POOL_TIMEOUT,
+        query_timeout: float | None = None,
+        reconnect: Callable[[], Any] | None = None,
+    ) -> None:
         if not isinstance(connection, psycopg.Connection):
             raise TypeError(
                 f"AGEDriver takes a psycopg.Connection, got {type(connection).__name__}"
@@ -175,39 +192,101 @@ class AGEDriver:
         )
         self._owns_connection = owns_connection
         self._lock = threading.Lock()
+        self._pool_timeout = pool_timeout
+        self._query_timeout = query_timeout
+        self._reconnect = reconnect
         self._prepare_graph()
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> AGEDriver:
-        """``postgresql://user:password@host:port/database?graph=name`` (+ libpq options)."""
+        """``postgresql://user:password@host:port/database?graph=name`` (+ libpq options).
+
+        Of runic's connection options (:mod:`runic.ogm.driver.options`), as arguments or
+        in the URL: ``socket_connect_timeout`` (libpq's ``connect_timeout``, whole
+        seconds), ``query_timeout`` and ``pool_timeout``.
+        """
         parts = urlsplit(url)
         query = parse_qs(parts.query)
         graph = query.pop("graph", [""])[0]
         if not graph:
             raise ValueError(f"{url!r}: an AGE URL names its graph, e.g. ?graph=social")
+        taken = take_options(url, query, options)
+        for name in ("socket_timeout", "max_connections"):
+            if name in taken:
+                raise ValueError(
+                    f"{url!r}: AGEDriver takes no {name}: it runs its queries on one "
+                    "connection, and psycopg has no read timeout (use query_timeout)"
+                )
+        if "socket_connect_timeout" in taken:
+            options["connect_timeout"] = max(1, math.ceil(taken["socket_connect_timeout"]))
         rest = urlencode({key: values[0] for key, values in query.items()})
         address = f"{parts.hostname}:{parts.port or 5432}" if parts.hostname else None
-        try:
-            connection = psycopg.connect(urlunsplit(parts._replace(query=rest)), **options)
-        except psycopg.OperationalError as error:
+        conninfo = urlunsplit(parts._replace(query=rest))
+
+        def connect() -> Any:
+            try:
+                return psycopg.connect(conninfo, **options)
+            except psycopg.OperationalError as error:
+                raise ConnectionFailedError(
+                    f"AGE{' at ' + address if address else ''} could not be reached ({error}); "
+                    "nothing was sent",
+                    address=address,
+                ) from error
+
+        return cls(
+            connect(),
+            graph,
+            owns_connection=True,
+            pool_timeout=taken.get("pool_timeout", POOL_TIMEOUT),
+            query_timeout=taken.get("query_timeout"),
+            reconnect=connect,
+        )
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[Any]:
+        """A cursor in a transaction of its own, once the query before has finished with
+        the connection."""
+        if not self._lock.acquire(timeout=self._pool_timeout):
             raise ConnectionFailedError(
-                f"AGE{' at ' + address if address else ''} could not be reached ({error}); "
-                "nothing was sent",
-                address=address,
-            ) from error
-        return cls(connection, graph, owns_connection=True)
+                f"AGE: the connection stayed busy for {self._pool_timeout:g} s (pool_timeout); "
+                "the query was not sent",
+                address=self._address,
+            )
+        try:
+            if self.connection.closed and self._reconnect is not None:
+                self._connect_again()
+            with self.connection.transaction(), self.connection.cursor() as cursor:
+                yield cursor
+        finally:
+            self._lock.release()
+
+    def _connect_again(self) -> None:
+        """A new connection in place of the one the server closed, set up as it was."""
+        connection = self._reconnect() if self._reconnect is not None else self.connection
+        self.connection = connection
+        with connection.transaction(), connection.cursor() as cursor:
+            self._set_up(cursor)
 
     def _prepare_graph(self) -> None:
-        with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
+        with self._transaction() as cursor:
             cursor.execute("CREATE EXTENSION IF NOT EXISTS age")
-            cursor.execute("LOAD 'age'")
-            cursor.execute('SET search_path = ag_catalog, "$user", public')
+            self._set_up(cursor)
             cursor.execute(
                 "SELECT count(*) FROM ag_catalog.ag_graph WHERE name = %s", (self.graph,)
             )
             row = cursor.fetchone()
             if not row or not row[0]:
                 cursor.execute("SELECT ag_catalog.create_graph(%s)", (self.graph,))
+
+    def _set_up(self, cursor: Any) -> None:
+        """What each connection needs before its first query: AGE and its settings."""
+        cursor.execute("LOAD 'age'")
+        cursor.execute('SET search_path = ag_catalog, "$user", public')
+        if self._query_timeout is not None:
+            milliseconds = max(1, round(self._query_timeout * 1000))
+            cursor.execute(
+                "SELECT set_config('statement_timeout', %s, false)", (str(milliseconds),)
+            )
 
     @property
     def name(self) -> str:
@@ -228,7 +307,7 @@ class AGEDriver:
         stages = cypher.split(STAGE_JOIN)
         committing = False
         try:
-            with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
+            with self._transaction() as cursor:
                 if not read_only:
                     # Writes to a graph run one at a time, as on FalkorDB: a flush's key
                     # and version checks then see every write committed before it.
@@ -252,6 +331,11 @@ class AGEDriver:
         """Refused by the server (an SQLSTATE), or the connection failed: before the
         COMMIT the transaction is rolled back; during it, a write's outcome is unknown."""
         query = f"\n--- query ---\n{cypher}"
+        if isinstance(error, psycopg.errors.QueryCanceled):
+            return QueryTimeoutError(
+                f"AGE stopped the query at its query_timeout; it changed nothing{query}",
+                address=self._address,
+            )
         if error.sqlstate is not None and not isinstance(error, psycopg.OperationalError):
             return QueryRejectedError(
                 f"AGE rejected the query, which changed nothing: {error}{query}",
@@ -271,6 +355,7 @@ class AGEDriver:
 
     def _sql(self, cypher: str, columns: int) -> str:
         declared = ", ".join(f"c{index} ag_catalog.agtype" for index in range(max(columns, 1)))
+        cypher = cypher.replace("%", "%%")  # Cypher's modulo, not a psycopg placeholder
         return (
             f"SELECT * FROM ag_catalog.cypher('{self.graph}', {_QUOTE}{cypher}{_QUOTE}, %s) "
             f"AS ({declared})"
@@ -279,7 +364,7 @@ class AGEDriver:
     def ping(self) -> None:
         """Check the server answers (``SELECT 1``); :class:`ConnectionFailedError` if not."""
         try:
-            with self._lock, self.connection.transaction(), self.connection.cursor() as cursor:
+            with self._transaction() as cursor:
                 cursor.execute("SELECT 1", prepare=False)
         except psycopg.Error as error:
             raise ConnectionFailedError(

