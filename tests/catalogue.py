@@ -275,7 +275,8 @@ CASES = [
             .alias("a")
             .return_target()
         ),
-        "MATCH (u:`User`)\nWHERE u.`id` = $p0\nMATCH (u)-[r1:`WROTE`]->(a:`Article`)\nRETURN a",
+        "MATCH (`u`:`User`)\nWHERE `u`.`id` = $p0\nMATCH (`u`)-[r1:`WROTE`]->(`a`:`Article`)\n"
+        "RETURN `a`",
         {"p0": "alice"},
         ["a1", "a2"],
         ordered=False,
@@ -390,8 +391,8 @@ CASES = [
             )
             .order_by("u.id")
         ),
-        "MATCH (u:`User`)\nMATCH (u)-[r1:`WROTE`]->(a:`Article`)\nWHERE a.`published` = $p0\n"
-        "RETURN u.`id` AS `u.id`, count(a) AS `articles`, max(a.`published_at`) AS `latest`\n"
+        "MATCH (`u`:`User`)\nMATCH (`u`)-[r1:`WROTE`]->(`a`:`Article`)\nWHERE `a`.`published` = $p0\n"
+        "RETURN `u`.`id` AS `u.id`, count(`a`) AS `articles`, max(`a`.`published_at`) AS `latest`\n"
         "ORDER BY `u.id`",
         {"p0": True},
         [

@@ -253,3 +253,15 @@ def test_field_types_round_trip(backend: Backend) -> None:
     with Session(backend.driver) as session:
         again = session.get(Sample, 1)
         assert again.embedding == [1.0, 0.0, 0.0] and again.moment is None
+
+
+def test_a_cypher_word_is_an_alias_on_every_backend(backend: Backend) -> None:
+    seed(backend.driver)
+    with Session(backend.driver) as session:
+        statement = (
+            select(User).alias("null").where(User.id == "alice").traverse(User.articles)
+        ).alias("distinct")
+        titles = sorted(a.title for a in session.scalars(statement.return_target()))
+        assert titles == ["One", "Two"]
+        grouped = select(User).alias("order").aggregate(count("*").as_("n"), group_by="order.id")
+        assert {row["order.id"] for row in session.all_rows(grouped)} >= {"alice"}

@@ -112,7 +112,8 @@ class _SelectCompiler:
         self.statement = statement
         self.dialect = dialect
         self.params: dict[str, Any] = {}
-        self.aliases, self.edge_aliases = _aliases(statement)
+        #: Each step's name as the user knows it, and as the Cypher text refers to it.
+        self.names, self.aliases, self.edge_aliases = _aliases(statement)
 
     def parameter(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -156,6 +157,12 @@ class _SelectCompiler:
             parameter = self.parameter(expression.value)
             if expression.op == "HAS":
                 return f"{parameter} IN {target}"
+            storage = expression.field.converter.storage
+            if storage != "plain":  # a point or vector is compared as the stored type
+                if expression.op == "IN":
+                    value = stored_value(self.dialect, storage, "_v")
+                    return f"any(_v IN {parameter} WHERE {target} = {value})"
+                parameter = stored_value(self.dialect, storage, parameter)
             return f"{target} {expression.op} {parameter}"
         if isinstance(expression, Conjunction):
             joined = f" {expression.op} ".join(
@@ -197,29 +204,30 @@ class _SelectCompiler:
         if order:
             lines.append("ORDER BY " + ", ".join(order))
         lines += self.paging()
+        name = self.names[statement.returns]
         if search is not None:
-            return lines, (Column(alias, "node"), Column("_score"))
-        return lines, (Column(alias, "node"),)
+            return lines, (Column(name, "node"), Column("_score"))
+        return lines, (Column(name, "node"),)
 
     def column_reference(self, text: str, what: str) -> str:
         alias, _, prop = text.partition(".")
-        if alias not in self.aliases:
+        if alias not in self.names:
             raise StatementError(
-                f"{what} {text!r}: no step is called {alias!r} (aliases: {', '.join(self.aliases)})"
+                f"{what} {text!r}: no step is called {alias!r} (aliases: {', '.join(self.names)})"
             )
+        step = self.names.index(alias)
         if not prop:
-            return alias
-        step = self.aliases.index(alias)
+            return self.aliases[step]
         model = self.statement.steps[step].model
         if prop not in model.__runic__.fields:
             raise StatementError(f"{what} {text!r}: {model.__name__} has no field {prop!r}")
-        return f"{alias}.{quote(prop)}"
+        return f"{self.aliases[step]}.{quote(prop)}"
 
     def column_for(self, text: str) -> Column:
         alias, _, prop = text.partition(".")
         if not prop:
             return Column(text, "node")
-        model = self.statement.steps[self.aliases.index(alias)].model
+        model = self.statement.steps[self.names.index(alias)].model
         return Column(text, "value", model.__runic__.fields[prop].converter)
 
     def aggregate_return(self) -> tuple[list[str], tuple[Column, ...]]:
@@ -234,7 +242,7 @@ class _SelectCompiler:
                 step = bind_field(statement.steps, group.context, group.key)
                 expression = self.property_of(group.context, group.key)
                 column = Column(
-                    f"{self.aliases[step]}.{group.key.name}", "value", group.key.converter
+                    f"{self.names[step]}.{group.key.name}", "value", group.key.converter
                 )
             items.append(f"{expression} AS {quote(column.name)}")
             columns.append(column)
@@ -255,7 +263,7 @@ class _SelectCompiler:
                 expression = quote(key.key)
             else:
                 step = bind_field(statement.steps, key.context, key.key)
-                name = f"{self.aliases[step]}.{key.key.name}"
+                name = f"{self.names[step]}.{key.key.name}"
                 if name not in names:
                     raise StatementError(
                         f"order_by {key.key.model.__name__}.{key.key.name}: group by it "
@@ -339,17 +347,30 @@ class _SelectCompiler:
         return lines
 
 
-def _aliases(statement: Select[Any]) -> tuple[list[str], list[str]]:
-    nodes = [
+def _aliases(statement: Select[Any]) -> tuple[list[str], list[str], list[str]]:
+    """The steps' names, the same as Cypher refers to them, and the edges' references.
+
+    A name the user gave is quoted, so a Cypher word (``distinct``, ``null``) is a name
+    like any other; runic's own (``n``, ``n1``, ``r1``) need no quotes.
+    """
+    names = [
         step.alias or ("n" if index == 0 else f"n{index}")
         for index, step in enumerate(statement.steps)
     ]
     edges = [step.edge_alias or f"r{index}" for index, step in enumerate(statement.steps)]
-    used = nodes + edges[1:]
+    used = names + edges[1:]
     for name in used:
         if used.count(name) > 1:
             raise StatementError(f"alias {name!r} is used twice in this statement; rename one")
-    return nodes, edges
+    nodes = [
+        quote(name) if step.alias else name
+        for name, step in zip(names, statement.steps, strict=True)
+    ]
+    edge_refs = [
+        quote(name) if step.edge_alias else name
+        for name, step in zip(edges, statement.steps, strict=True)
+    ]
+    return names, nodes, edge_refs
 
 
 def arrow(direction: Direction, edge: str) -> str:
@@ -464,7 +485,8 @@ def compile_edges(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compil
     if order:
         lines.append("ORDER BY " + ", ".join(order))
     lines += compiler.paging()
-    columns = (Column(source, "node"), Column("edge"), Column(target, "node"))
+    names = compiler.names[last - 1], compiler.names[last]
+    columns = (Column(names[0], "node"), Column("edge"), Column(names[1], "node"))
     return CompiledQuery("\n".join(lines), compiler.params, True, columns)
 
 

@@ -95,6 +95,20 @@ class Steps[T]:
             raise StopIteration from None
 
 
+def require_statement(statement: object, method: str) -> None:
+    """Refuse, before any I/O, what is not a statement (Cypher text, a model class)."""
+    if not isinstance(statement, Select):
+        hint = (
+            "; run Cypher text with session.execute(cypher, params)"
+            if isinstance(statement, str)
+            else ""
+        )
+        raise TypeError(
+            f"{method}() takes a statement such as select(User).where(...), got "
+            f"{type(statement).__name__}{hint}"
+        )
+
+
 class SessionCore:
     """The unit of work plus the queries that read into it and flush it."""
 
@@ -335,6 +349,7 @@ class SessionCore:
 
     def exists(self, statement: Select[Any]) -> Operation[bool]:
         """Whether the statement matches anything (one cheap query, no entities built)."""
+        require_statement(statement, "exists")
         yield from self._prepare()
         result = yield compile_exists(statement, self.dialect)
         return bool(result.rows)
@@ -342,6 +357,7 @@ class SessionCore:
     def one(self, statement: Select[Any]) -> Operation[Any]:
         """The only entity the statement matches; NoResultError or MultipleResultsError
         otherwise."""
+        require_statement(statement, "one")
         found = yield from self.one_or_none(statement)
         if found is None:
             raise NoResultError(f"one(): no {statement.returned_model.__name__} matches")
@@ -350,6 +366,7 @@ class SessionCore:
     def one_or_none(self, statement: Select[Any]) -> Operation[Any]:
         """The only entity the statement matches, None when none does;
         MultipleResultsError when several do."""
+        require_statement(statement, "one_or_none")
         found = yield from self.scalars(statement.limit(2))
         if len(found) > 1:
             raise MultipleResultsError(
@@ -366,6 +383,7 @@ class SessionCore:
             raise StatementError(f"distinct() takes a field such as User.city, got {field!r}")
         if statement is None:
             statement = select(field.model)
+        require_statement(statement, "distinct")
         bind_field(statement.steps, statement.returns, field)  # raises, naming the field
         yield from self._prepare()
         query = compile_distinct(statement, field, self.dialect)
@@ -387,6 +405,7 @@ class SessionCore:
 
     def scalars(self, statement: Select[Any]) -> Operation[list[Any]]:
         """The statement's entities, merged into the identity map."""
+        require_statement(statement, "scalars")
         if statement.aggregates:
             raise StatementError("scalars() returns entities; read an aggregate with all_rows()")
         if self.unit.pending:
@@ -432,6 +451,7 @@ class SessionCore:
 
     def search(self, statement: Select[Any]) -> Operation[list[SearchHit[Any]]]:
         """The hits of a ``fulltext_search()``/``vector_search()`` statement, with scores."""
+        require_statement(statement, "search")
         if statement.search is None:
             raise StatementError(
                 "search() takes a statement made by fulltext_search() or vector_search(); "
@@ -444,12 +464,14 @@ class SessionCore:
             return [SearchHit(merge(row[0]), float(row[-1])) for row in result.rows]
 
     def first_hit(self, statement: Select[Any]) -> Operation[SearchHit[Any] | None]:
+        require_statement(statement, "first")
         hits = yield from self.search(statement.limit(1))
         return hits[0] if hits else None
 
     def scalar(self, statement: Select[Any]) -> Operation[Any]:
         """The statement's first entity, or None; for an aggregate statement, the first
         column of its first row (``scalar(select(User).aggregate(avg(User.age)))``)."""
+        require_statement(statement, "scalar")
         if statement.aggregates:
             rows = yield from self.all_rows(statement.limit(1))
             return next(iter(rows[0].values())) if rows else None
@@ -458,12 +480,14 @@ class SessionCore:
 
     def count(self, statement: Select[Any]) -> Operation[int]:
         """How many entities the statement matches, ignoring skip and limit."""
+        require_statement(statement, "count")
         yield from self._prepare()
         result = yield compile_count(statement, self.dialect)
         return int(result.rows[0][0])
 
     def all_rows(self, statement: Select[Any]) -> Operation[list[dict[str, Any]]]:
         """One dict per row, for projections and aggregates."""
+        require_statement(statement, "all_rows")
         yield from self._prepare()
         query = compile_select(statement, self.dialect)
         result = yield query
@@ -471,6 +495,7 @@ class SessionCore:
 
     def all_with_edges(self, statement: Select[Any]) -> Operation[list[tuple[Any, Any, Any]]]:
         """``(source, edge, target)`` for the statement's last traversal, one per edge."""
+        require_statement(statement, "all_with_edges")
         yield from self._prepare()
         result = yield compile_edges(statement, self.dialect)
         merge = self.unit.merge

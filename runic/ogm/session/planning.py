@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from runic.ogm.exceptions import FieldValidationError
 from runic.ogm.model.node import Node
 from runic.ogm.model.storage import snapshot, stored_as_is, stored_changes, to_storage
+from runic.ogm.session.detached import is_detached
 from runic.ogm.session.flush import EdgeRow, EdgeShape, FlushPlan, VersionCheck, root_model
 from runic.ogm.session.identity import (
     EdgeOp,
@@ -299,7 +300,7 @@ class FlushPlanning:
             entity = pending.pop()
             for name, value in entity._runic_relations.items():
                 for target in relation_targets(value):
-                    if target._runic_state is None:
+                    if target._runic_state is None or is_detached(target._runic_state):
                         self.add(target)
                         pending.append(target)
                     else:

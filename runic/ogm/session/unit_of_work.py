@@ -25,6 +25,7 @@ from runic.ogm.model.storage import (
 )
 from runic.ogm.model.tracking import TrackedList, retrack
 from runic.ogm.session.decoding import build_entity, node_class
+from runic.ogm.session.detached import DETACHED, is_detached
 from runic.ogm.session.identity import (
     EdgeOp,
     IdentityKey,
@@ -65,6 +66,11 @@ class SessionState:
 
     def load_field(self, entity: Entity, field: FieldAttribute[Any]) -> Any:
         raise DetachedEntityError(f"{type(entity).__name__}.{field.name} is not loaded")
+
+    @property
+    def detached(self) -> bool:
+        """Its entities are free to join another session once this one is closed."""
+        return self.unit.closed
 
 
 class UnitOfWork(FlushPlanning):
@@ -116,7 +122,8 @@ class UnitOfWork(FlushPlanning):
         if not isinstance(entity, Node):
             raise TypeError(f"add() takes a Node entity, got {type(entity).__name__}")
         owner = entity._runic_state
-        if owner is not None and owner is not self.state:
+        detached = owner is not None and owner is not self.state and is_detached(owner)
+        if owner is not None and owner is not self.state and not detached:
             raise RunicError(f"{entity!r} belongs to another session; expunge it there first")
         key = identity_key(entity)
         present = self.identity.get(key)
@@ -130,6 +137,8 @@ class UnitOfWork(FlushPlanning):
         self.identity[key] = entity
         new = self.new
         new[key] = entity
+        if detached:
+            self.upserting.add(key)  # stored before: written by key, with its values
         entity._runic_state = self.state
         if type(entity).__runic__.mutable or entity._runic_relations:
             retrack(entity)  # a copy or an unpickled entity holds plain lists
@@ -177,11 +186,13 @@ class UnitOfWork(FlushPlanning):
     def expunge(self, entity: Node) -> None:
         key = identity_key(entity)
         if self.identity.get(key) is entity:
+            stored = key not in self.new or key in self.upserting
             for table in (self.identity, self.snapshots, self.new, self.deleted, self.dirty):
                 table.pop(key, None)
             self.upserting.discard(key)
             self._forget_relations(key, entity)
-            entity._runic_state = None
+            # A new entity has no stored state to miss; a stored one has.
+            entity._runic_state = DETACHED if stored else None
 
     def upsert(self, entity: Node) -> Node:
         """Stage ``entity`` to be written by key whether or not it is stored (MERGE).
@@ -202,7 +213,7 @@ class UnitOfWork(FlushPlanning):
                 self.changed(held)
                 set_values(held, snapshot(type(held).__runic__, values))
             return held
-        if entity._runic_state is not None:
+        if entity._runic_state is not None and not is_detached(entity._runic_state):
             entity = type(entity)(**snapshot(type(entity).__runic__, values))
         self.identity[key] = entity
         self.new[key] = entity
