@@ -207,6 +207,10 @@ class SessionCore:
         """Forget every entity; unloaded state on them can no longer be read."""
         self.unit.close()
 
+    def expunge_all(self) -> None:
+        """Forget every entity and all pending work; the session stays open."""
+        self.unit.expunge_all()
+
     def finish(self, success: bool) -> Operation[None]:
         """The end of a ``with`` block: commit on success, roll back on error, close always."""
         unit = self.unit
@@ -602,8 +606,13 @@ class SessionCore:
         yield from self._prepare()
         yield from self._read_entities(compile_select(statement, self.dialect))
 
-    def load_relation(self, entity: Node, relation: RelationAttribute[Any]) -> Operation[Any]:
-        """One query for an unloaded relation of a stored entity (the sync lazy load)."""
+    def load_relation(
+        self, entity: Node, relation: RelationAttribute[Any] | FieldAttribute[Any]
+    ) -> Operation[Any]:
+        """One query for an unloaded relation or expired field of a stored entity (the
+        sync lazy load)."""
+        if isinstance(relation, FieldAttribute):
+            return (yield from self._load_expired(entity, relation))
         info = type(entity).__runic__
         key = entity._runic_values[info.key_field.name]
         statement = (
@@ -614,6 +623,17 @@ class SessionCore:
         )
         targets = yield from self.scalars(statement)
         return self.unit.loaded_relation(entity, relation, targets)
+
+    def _load_expired(self, entity: Node, field: FieldAttribute[Any]) -> Operation[Any]:
+        """Read the node again and fill every expired field of ``entity`` at once."""
+        model = type(entity)
+        key_field = model.__runic__.key_field
+        key = entity._runic_values[key_field.name]
+        result = yield compile_select(select(model).where(key_field == key).limit(1), self.dialect)
+        if not result.rows:
+            raise EntityNotFoundError(f"{entity!r} is no longer in the graph")
+        self.unit.unexpired(entity, result.rows[0][0])
+        return entity._runic_values[field.name]
 
     def stream_page(self, statement: Select[Any], page: int, size: int) -> Operation[list[Any]]:
         """One page of a streamed statement, in a stable order (the key when none is given)."""
@@ -713,10 +733,18 @@ def _common_model(entities: Sequence[Node]) -> type[Node]:
     raise StatementError(f"load() takes entities of one model, got {', '.join(kinds)}")
 
 
-def refuse_lazy_load(entity: Node, relation: RelationAttribute[Any]) -> NoReturn:
-    """What an AsyncSession does on access to an unloaded relation: say how to load it."""
+def refuse_lazy_load(
+    entity: Node, relation: RelationAttribute[Any] | FieldAttribute[Any]
+) -> NoReturn:
+    """What an AsyncSession does on access to an unloaded relation or an expired field:
+    say how to load it."""
     model = type(entity).__name__
     name = relation.name
+    if isinstance(relation, FieldAttribute):
+        raise LazyLoadError(
+            f"{model}.{name} was expired, and an AsyncSession never loads lazily (attribute "
+            "access cannot await): await session.refresh(entity) before reading it"
+        )
     raise LazyLoadError(
         f"{model}.{name} is not loaded, and an AsyncSession never loads lazily (attribute "
         f"access cannot await). Load it up front: await session.get({model}, key, "

@@ -112,6 +112,7 @@ class SessionMethods(StagingMethods):
     commit = operation(SessionCore.flush)
     rollback = operation(_whole(SessionCore.rollback))
     close = operation(_whole(SessionCore.close))
+    expunge_all = operation(_whole(SessionCore.expunge_all))
     relate = staged(SessionCore.relate)
     unrelate = staged(SessionCore.unrelate)
     get = operation(SessionCore.get)

@@ -146,7 +146,9 @@ class Session(SessionMethods):
 
         return method
 
-    def _load_relation(self, entity: Node, relation: RelationAttribute[Any]) -> Any:
+    def _load_relation(
+        self, entity: Node, relation: RelationAttribute[Any] | FieldAttribute[Any]
+    ) -> Any:
         return self._run(self._core.load_relation(entity, relation))
 
     def __enter__(self) -> Self:
@@ -174,7 +176,7 @@ def _weak_loader(session: Session) -> RelationLoader:
     loader, so a strong one would keep an abandoned session alive until a collection."""
     method = weakref.WeakMethod(session._load_relation)
 
-    def load(entity: Node, relation: RelationAttribute[Any]) -> Any:
+    def load(entity: Node, relation: RelationAttribute[Any] | FieldAttribute[Any]) -> Any:
         bound = method()
         if bound is None:
             raise DetachedEntityError(

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
+from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.search import fulltext_search, vector_search
 from runic.ogm.query.statement import select
 from runic.ogm.session.core import SessionCore
@@ -73,6 +74,17 @@ class StagingMethods:
         """Stop tracking ``entity``; its pending changes are forgotten."""
         with self._guard:
             self._core.unit.expunge(entity)
+
+    def expire(
+        self, entity: Node, *attributes: str | FieldAttribute[Any] | RelationAttribute[Any]
+    ) -> None:
+        """Forget loaded fields and relations of a stored entity (all but its key when none
+        are named), so the next read comes from the graph; unflushed changes to them are
+        dropped. A Session reads an expired field again on access; on an AsyncSession,
+        ``await session.refresh(entity)`` first."""
+        names = tuple(a if isinstance(a, str) else a.name for a in attributes)
+        with self._guard:
+            self._core.unit.expire(entity, names)
 
     def query[T: Node](self, model: type[T]) -> QueryBuilder[T]:
         """A builder bound to this session: ``session.query(User).where(...).all()``."""

@@ -34,9 +34,9 @@ from runic.ogm.session.identity import (
 )
 from runic.ogm.session.planning import FlushPlanning
 
-#: Serves an unloaded relation of a stored entity: the sync session loads it with one
-#: query, the async session refuses with ``LazyLoadError``.
-RelationLoader = Callable[[Node, RelationAttribute[Any]], Any]
+#: Serves an unloaded relation, or an expired field, of a stored entity: the sync session
+#: loads it with one query, the async session refuses with ``LazyLoadError``.
+RelationLoader = Callable[[Node, "RelationAttribute[Any] | FieldAttribute[Any]"], Any]
 
 
 class SessionState:
@@ -65,7 +65,13 @@ class SessionState:
         return unit.relation_loader(entity, relation)
 
     def load_field(self, entity: Entity, field: FieldAttribute[Any]) -> Any:
-        raise DetachedEntityError(f"{type(entity).__name__}.{field.name} is not loaded")
+        unit = self.unit
+        if unit.closed:
+            raise DetachedEntityError(
+                f"{type(entity).__name__}.{field.name} was expired and its session is closed"
+            )
+        assert isinstance(entity, Node)
+        return unit.relation_loader(entity, field)
 
     @property
     def detached(self) -> bool:
@@ -381,6 +387,50 @@ class UnitOfWork(FlushPlanning):
             entity = self.identity.get(key)
             if entity is not None:
                 self.expunge(entity)
+
+    def expire(self, entity: Node, names: tuple[str, ...]) -> None:
+        """Forget loaded fields and relations of a stored entity, so that the next read
+        comes from the graph; unflushed changes to them are dropped. No names: every
+        field but the key, and every relation."""
+        key = self.persistent(entity, "expire()")
+        info = type(entity).__runic__
+        if not names:
+            names = (*(n for n in info.fields if n != info.primary_key), *info.relations)
+        for name in names:
+            if name == info.primary_key:
+                raise RunicError(f"expire(): {info.name}.{name} is the key and cannot expire")
+            if name not in info.fields and name not in info.relations:
+                known = ", ".join([*info.fields, *info.relations])
+                raise RunicError(
+                    f"expire(): {info.name} has no field or relation {name!r} ({known})"
+                )
+        values, relations = entity._runic_values, entity._runic_relations
+        for name in names:
+            if name in info.fields:
+                values.pop(name, None)  # the snapshot, if any, keeps what was stored
+            else:
+                relations.pop(name, None)
+                self.relations.pop((key, name), None)
+
+    def unexpired(self, entity: Node, node: GraphNode) -> None:
+        """Fill the expired fields of ``entity`` from the node the graph holds."""
+        info = type(entity).__runic__
+        stored = from_storage(info, node.properties)
+        values = entity._runic_values
+        before = self.snapshots.get(identity_key(entity))
+        for name in info.fields:
+            if name not in values:
+                values[name] = stored.get(name)
+                if before is not None:
+                    before[name] = stored.get(name)
+        if info.mutable:
+            retrack(entity)
+
+    def expunge_all(self) -> None:
+        """Let go of every entity (stored ones become detached) and of all pending work."""
+        for entity in list(self.identity.values()):
+            self.expunge(entity)
+        self.links.clear()
 
     def refreshed(self, entity: Node, node: GraphNode) -> None:
         """Overwrite ``entity`` with what the graph holds; its relations load afresh."""
