@@ -139,3 +139,14 @@ def test_ruff() -> None:
         "conftest.py",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_queries_tour_prints_the_expected_results() -> None:
+    out = run(sys.executable, "examples/queries.py").stdout
+    assert "names: ['Ada', 'Bob'] pairs: [('Ada', 36), ('Bob', 17)]" in out
+    assert "per author: [{'name': 'Ada', 'books': 2}]" in out
+    assert "labels: [('ada', 'Countess', 'adult', 3), ('bob', 'Bob', 'minor', 3)]" in out
+    assert "works at home: ['ada'] found: ['bob']" in out
+    assert "over 10: ['Ada', 'Bob']" in out and "over 30: ['Ada']" in out
+    assert "refused: scalars(): the statement's param('age') has no value" in out
+    assert "queries sent: 2" in out  # the refused run sent nothing

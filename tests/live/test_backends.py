@@ -265,3 +265,25 @@ def test_a_cypher_word_is_an_alias_on_every_backend(backend: Backend) -> None:
         assert titles == ["One", "Two"]
         grouped = select(User).alias("order").aggregate(count("*").as_("n"), group_by="order.id")
         assert {row["order.id"] for row in session.all_rows(grouped)} >= {"alice"}
+
+
+def test_projections_functions_and_params_on_every_backend(backend: Backend) -> None:
+    from runic.ogm.query import coalesce, lower, param, when
+
+    seed(backend.driver)
+    statement = (
+        select(
+            User.id,
+            lower(User.name).as_("key"),
+            coalesce(User.city, "none").as_("city"),
+            when(User.age >= param("adult"), "adult").else_("other").as_("group"),
+        )
+        .where(User.id.in_(param("ids")))
+        .order_by("id")
+    )
+    with Session(backend.driver) as session:
+        rows = session.all_rows(statement, {"adult": 18, "ids": ["alice"]})
+        assert rows == [{"id": "alice", "key": "alice", "city": "Berlin", "group": "adult"}]
+        assert session.scalars(select(User.id).where(User.city == User.city).order_by("id"))
+        per_author = select(User).traverse(User.articles).project(User.id, count("*").as_("n"))
+        assert {"id": "alice", "n": 2} in session.all_rows(per_author)

@@ -26,7 +26,7 @@ from runic.ogm import (
     update,
 )
 from runic.ogm.model import FieldAttribute, RelationAttribute
-from runic.ogm.query import count
+from runic.ogm.query import coalesce, count, lower, param, when
 from runic.ogm.query.expressions import Comparison, Expression
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import Select, Traversal
@@ -113,6 +113,14 @@ assert_type(traversal.return_target(), Select[Article])
 assert_type(select(Article).order_by(Article.published_at, desc=True), Select[Article])
 assert_type(select(User).aggregate(count("*").as_("total"), group_by="n.name"), Select[Any])
 bump = update(User).where(User.active == False).values(age=User.age + 1)
+names = select(User.name).where(User.age > param("age"))
+assert_type(names, Select[str])
+pairs = select(User.name, User.age).where(lower(User.name) == "ada")
+assert_type(pairs, Select[tuple[str, int | None]])
+labeled = select(
+    User.id, coalesce(User.age, 0).as_("age"), when(User.active == True, "on").as_("s")
+)
+assert_type(select(User).where(User.age == User.version), Select[User])
 
 
 # -- Session -------------------------------------------------------------------------
@@ -142,6 +150,9 @@ def sync_reads(session: Session) -> None:
     session.unrelate(ada, User.articles, note)
     assert_type(session.execute(bump), int)
     assert_type(session.execute("MATCH (n) RETURN n", {"x": 1}), list[dict[str, Any]])
+    assert_type(session.scalars(names, {"age": 3}), list[str])
+    assert_type(session.scalars(pairs), list[tuple[str, int | None]])
+    assert_type(session.first(names, {"age": 3}), str | None)
     held: dict[User, set[Article]] = {ada: {note}}  # entities hash by identity
     assert_type(held[ada], set[Article])
 

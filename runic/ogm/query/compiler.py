@@ -17,7 +17,20 @@ from runic.ogm.identifiers import quote
 from runic.ogm.model.relations import Direction
 from runic.ogm.query.expressions import Comparison, Conjunction, Expression, Negation
 from runic.ogm.query.functions import Aggregate
+from runic.ogm.query.parameters import plain_value
 from runic.ogm.query.statement import Select, bind_field
+from runic.ogm.query.terms import (
+    Call,
+    Case,
+    Constant,
+    FieldRef,
+    Labeled,
+    Parameter,
+    Score,
+    StepRef,
+    Term,
+    TermComparison,
+)
 
 if TYPE_CHECKING:
     from runic.ogm.model.entity import Entity
@@ -51,6 +64,9 @@ class CompiledQuery:
     columns: tuple[Column, ...] = ()
     #: For a statement with ``fetch()``: the relations held by the columns after the first.
     fetches: FetchTree = ()
+    #: The ``param()`` names the statement uses, each with the field it is compared with
+    #: (whose converter checks and converts the value) or None: bound by :func:`bind`.
+    named: tuple[tuple[str, FieldAttribute[Any] | None], ...] = ()
 
 
 def fetch_tree(paths: Sequence[Sequence[RelationAttribute[Any]]]) -> FetchTree:
@@ -114,6 +130,7 @@ class _SelectCompiler:
         self.params: dict[str, Any] = {}
         #: Each step's name as the user knows it, and as the Cypher text refers to it.
         self.names, self.aliases, self.edge_aliases = _aliases(statement)
+        self.named: dict[str, FieldAttribute[Any] | None] = {}
 
     def parameter(self, value: Any) -> str:
         name = f"p{len(self.params)}"
@@ -149,8 +166,66 @@ class _SelectCompiler:
                 lines.append("WHERE " + " AND ".join(by_step[index]))
         return lines
 
+    def named_parameter(self, name: str, field: FieldAttribute[Any] | None) -> str:
+        if self.named.get(name) is None:
+            self.named[name] = field
+        return "$" + name
+
+    def term(self, context: int, value: Term[Any], field: FieldAttribute[Any] | None = None) -> str:
+        """Cypher for a term; ``field`` is what it is compared with, if a field."""
+        if isinstance(value, FieldRef):
+            return self.property_of(context, value.field)
+        if isinstance(value, Constant):
+            return self.parameter(plain_value(value.value, self.dialect, "select()", "a value"))
+        if isinstance(value, Parameter):
+            return self.named_parameter(value.name, field)
+        if isinstance(value, Call):
+            arguments = ", ".join(self.term(context, argument) for argument in value.arguments)
+            return f"{value.function}({arguments})"
+        if isinstance(value, Case):
+            parts = ["CASE"]
+            for condition, result in value.branches:
+                when = self.expression(context, condition, top=True)
+                parts.append(f"WHEN {when} THEN {self.term(context, result)}")
+            if value.default is not None:
+                parts.append(f"ELSE {self.term(context, value.default)}")
+            return " ".join([*parts, "END"])
+        if isinstance(value, StepRef):
+            return self.column_reference(value.text, "project()")
+        if isinstance(value, Score):
+            if self.statement.search is None:
+                raise StatementError("score() is a column of a search statement only")
+            return "_score"
+        raise StatementError(f"cannot compile {value!r}")
+
+    def compared(self, context: int, field: FieldAttribute[Any], op: str, value: Term[Any]) -> str:
+        """``field op value`` with a computed value: a point or vector parameter is built
+        as the stored type, as for a literal value."""
+        target = self.property_of(context, field)
+        right = self.term(context, value, field)
+        storage = field.converter.storage
+        if storage != "plain" and isinstance(value, Parameter | Constant):
+            if op == "IN":
+                inner = stored_value(self.dialect, storage, "_v")
+                return f"any(_v IN {right} WHERE {target} = {inner})"
+            right = stored_value(self.dialect, storage, right)
+        if op == "HAS":
+            return f"{right} IN {target}"
+        return f"{target} {op} {right}"
+
     def expression(self, context: int, expression: Expression, top: bool = False) -> str:
+        if isinstance(expression, TermComparison):
+            left = expression.left
+            if expression.right is None:
+                return f"{self.term(context, left)} {expression.op}"
+            if isinstance(left, FieldRef):
+                return self.compared(context, left.field, expression.op, expression.right)
+            right = expression.right
+            field = right.field if isinstance(right, FieldRef) else None
+            return f"{self.term(context, left)} {expression.op} {self.term(context, right, field)}"
         if isinstance(expression, Comparison):
+            if isinstance(expression.value, Term):
+                return self.compared(context, expression.field, expression.op, expression.value)
             target = self.property_of(context, expression.field)
             if expression.op in ("IS NULL", "IS NOT NULL"):
                 return f"{target} {expression.op}"
@@ -278,6 +353,47 @@ class _SelectCompiler:
         lines += self.paging()
         return lines, tuple(columns)
 
+    def projection_return(self) -> tuple[list[str], tuple[Column, ...]]:
+        """``RETURN`` the projected columns; rows group by the non-aggregate ones."""
+        statement = self.statement
+        context = statement.current
+        items: list[str] = []
+        columns: list[Column] = []
+        for labeled in statement.projection:
+            value = labeled.term
+            if isinstance(value, Aggregate):
+                expression, column = self.aggregate(context, value)
+                column = replace(column, name=labeled.name)
+            else:
+                expression = self.term(context, value)
+                column = self.projected_column(labeled)
+            items.append(f"{expression} AS {quote(labeled.name)}")
+            columns.append(column)
+        names = [column.name for column in columns]
+        lines = ["RETURN " + ("DISTINCT " if statement.is_distinct else "") + ", ".join(items)]
+        order = []
+        for key in statement.ordering:
+            if isinstance(key.key, str) and key.key in names:
+                expression = quote(key.key)
+            elif isinstance(key.key, str):
+                expression = self.column_reference(key.key, "order_by")
+            else:
+                expression = self.property_of(key.context, key.key)
+            order.append(expression + (" DESC" if key.descending else ""))
+        if statement.shuffled:
+            order.append("rand()")
+        if order:
+            lines.append("ORDER BY " + ", ".join(order))
+        lines += self.paging()
+        return lines, tuple(columns)
+
+    def projected_column(self, labeled: Labeled[Any]) -> Column:
+        value = labeled.term
+        if isinstance(value, StepRef):
+            column = self.column_for(value.text)
+            return replace(column, name=labeled.name)
+        return Column(labeled.name, "value", value.converter)
+
     def aggregate(self, context: int, aggregate: Aggregate) -> tuple[str, Column]:
         argument = aggregate.argument
         converter: Converter | None = None
@@ -387,7 +503,7 @@ def compile_select(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compi
     Statements that differ only in their values compile to the same text: the text and
     decoders are kept per statement shape, and each call puts its own values in.
     """
-    if statement.search is not None:
+    if statement.search is not None or statement.projection:
         return _compile_select(statement, dialect)
     values: list[Any] = []
     try:
@@ -438,7 +554,11 @@ def _shape(statement: Select[Any], values: list[Any]) -> tuple[Any, ...]:
 
 
 def _expression_shape(expression: Expression, values: list[Any]) -> tuple[Any, ...]:
+    if isinstance(expression, TermComparison):
+        raise TypeError("a comparison of terms")  # compiled each time
     if isinstance(expression, Comparison):
+        if isinstance(expression.value, Term):
+            raise TypeError("a comparison with a term")
         if expression.op not in ("IS NULL", "IS NOT NULL"):
             values.append(expression.value)
         return (expression.field, expression.op)
@@ -453,14 +573,17 @@ def _expression_shape(expression: Expression, values: list[Any]) -> tuple[Any, .
 def _compile_select(statement: Select[Any], dialect: Dialect) -> CompiledQuery:
     compiler = _SelectCompiler(statement, dialect)
     lines = compiler.matches()
-    if statement.aggregates:
+    if statement.projection:
+        tail, columns = compiler.projection_return()
+    elif statement.aggregates:
         tail, columns = compiler.aggregate_return()
     else:
         tail, columns = compiler.entity_return()
+    tree: FetchTree = ()
     if statement.fetches:
         tail, tree = compiler.fetch_stages(tail)
-        return CompiledQuery("\n".join(lines + tail), compiler.params, True, columns, tree)
-    return CompiledQuery("\n".join(lines + tail), compiler.params, True, columns)
+    named = tuple(compiler.named.items())
+    return CompiledQuery("\n".join(lines + tail), compiler.params, True, columns, tree, named)
 
 
 def compile_edges(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
@@ -494,23 +617,28 @@ def compile_count(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compil
     """Count what the statement matches, ignoring its order, skip and limit."""
     compiler = _SelectCompiler(statement, dialect)
     lines = compiler.matches()
-    if statement.aggregates:
+    if statement.aggregates or statement.projection:
         compiler.statement = replace(statement, ordering=(), skip_count=None, limit_count=None)
-        tail, _ = compiler.aggregate_return()
+        if statement.projection:
+            tail, _ = compiler.projection_return()
+        else:
+            tail, _ = compiler.aggregate_return()
         lines.append("WITH " + tail[0].removeprefix("RETURN "))
         lines.append("RETURN count(*) AS `count`")
     else:
         alias = compiler.aliases[statement.returns]
         distinct = "DISTINCT " if compiler.distinct_rows() else ""
         lines.append(f"RETURN count({distinct}{alias}) AS `count`")
-    return CompiledQuery("\n".join(lines), compiler.params, True, (Column("count"),))
+    named = tuple(compiler.named.items())
+    return CompiledQuery("\n".join(lines), compiler.params, True, (Column("count"),), (), named)
 
 
 def compile_exists(statement: Select[Any], dialect: Dialect = FALKORDB) -> CompiledQuery:
     """One row when the statement matches anything, none otherwise."""
     compiler = _SelectCompiler(statement, dialect)
     lines = [*compiler.matches(), "RETURN 1 LIMIT 1"]
-    return CompiledQuery("\n".join(lines), compiler.params, True)
+    named = tuple(compiler.named.items())
+    return CompiledQuery("\n".join(lines), compiler.params, True, (), (), named)
 
 
 def compile_distinct(

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from runic.ogm.exceptions import StatementError
 
 if TYPE_CHECKING:
     from runic.ogm.model.fields import FieldAttribute
     from runic.ogm.query.bulk import Arithmetic, ArithmeticOp
+    from runic.ogm.query.terms import Term
 
 
 class Expression:
@@ -52,14 +53,16 @@ def _expression(value: object, operator: str) -> Expression:
 
 @dataclass(frozen=True, eq=False, slots=True)
 class Comparison(Expression):
-    """``<field> <op> <value>``; ``value`` is already converted to its stored form."""
+    """``<field> <op> <value>``; ``value`` is already converted to its stored form, or
+    is a term (``runic.ogm.query.terms``) computed by the query."""
 
     field: FieldAttribute[Any]
     op: str
     value: Any = None
 
     def fields(self) -> Iterable[FieldAttribute[Any]]:
-        return (self.field,)
+        other = getattr(type(self.value), "_runic_term", False)
+        return (self.field, *self.value.fields()) if other else (self.field,)
 
 
 @dataclass(frozen=True, eq=False, slots=True)
@@ -144,27 +147,61 @@ class FieldOperand[T](ArithmeticOperators):
     def __eq__(self, other: object) -> Comparison:  # type: ignore[override]
         if other is None:
             return Comparison(self, "IS NULL")  # type: ignore[arg-type]
+        if _is_term(other):
+            return _compare(self, "=", other)
         return Comparison(self, "=", self.to_param(other))  # type: ignore[arg-type]
 
     def __ne__(self, other: object) -> Comparison:  # type: ignore[override]
         if other is None:
             return Comparison(self, "IS NOT NULL")  # type: ignore[arg-type]
+        if _is_term(other):
+            return _compare(self, "<>", other)
         return Comparison(self, "<>", self.to_param(other))  # type: ignore[arg-type]
 
-    def __lt__(self, other: T) -> Comparison:
+    @overload
+    def __lt__(self, other: T) -> Comparison: ...
+    @overload
+    def __lt__(self, other: Term[Any] | FieldOperand[Any]) -> Comparison: ...
+    def __lt__(self, other: Any) -> Comparison:
+        if _is_term(other):
+            return _compare(self._ordered(), "<", other)
         return Comparison(self._ordered(), "<", self.to_param(other))
 
-    def __le__(self, other: T) -> Comparison:
+    @overload
+    def __le__(self, other: T) -> Comparison: ...
+    @overload
+    def __le__(self, other: Term[Any] | FieldOperand[Any]) -> Comparison: ...
+    def __le__(self, other: Any) -> Comparison:
+        if _is_term(other):
+            return _compare(self._ordered(), "<=", other)
         return Comparison(self._ordered(), "<=", self.to_param(other))
 
-    def __gt__(self, other: T) -> Comparison:
+    @overload
+    def __gt__(self, other: T) -> Comparison: ...
+    @overload
+    def __gt__(self, other: Term[Any] | FieldOperand[Any]) -> Comparison: ...
+    def __gt__(self, other: Any) -> Comparison:
+        if _is_term(other):
+            return _compare(self._ordered(), ">", other)
         return Comparison(self._ordered(), ">", self.to_param(other))
 
-    def __ge__(self, other: T) -> Comparison:
+    @overload
+    def __ge__(self, other: T) -> Comparison: ...
+    @overload
+    def __ge__(self, other: Term[Any] | FieldOperand[Any]) -> Comparison: ...
+    def __ge__(self, other: Any) -> Comparison:
+        if _is_term(other):
+            return _compare(self._ordered(), ">=", other)
         return Comparison(self._ordered(), ">=", self.to_param(other))
 
-    def in_(self, values: Iterable[T]) -> Comparison:
-        """The field's value is one of ``values``."""
+    @overload
+    def in_(self, values: Iterable[T]) -> Comparison: ...
+    @overload
+    def in_(self, values: Term[Any]) -> Comparison: ...
+    def in_(self, values: Any) -> Comparison:
+        """The field's value is one of ``values`` (a list, or a ``param()``)."""
+        if _is_term(values):
+            return _compare(self, "IN", values)
         return Comparison(self, "IN", self._list_param(values, "in_"))  # type: ignore[arg-type]
 
     def not_in(self, values: Iterable[T]) -> Expression:
@@ -202,6 +239,19 @@ class FieldOperand[T](ArithmeticOperators):
                 f"{self._describe()}.{method}() takes a list of values, got {type(values).__name__}"
             )
         return [self.to_param(value) for value in values]
+
+
+def _is_term(value: object) -> bool:
+    """A field or a term (``param()``, a function call) as the other side."""
+    return isinstance(value, FieldOperand) or getattr(type(value), "_runic_term", False)
+
+
+def _compare(field: FieldOperand[Any], op: str, other: Any) -> Comparison:
+    """A field compared with a computed value: another field, a ``param()``, a function
+    call (see ``runic.ogm.query.terms``); the value is then a term, not a parameter."""
+    from runic.ogm.query.terms import term
+
+    return Comparison(field, op, term(other))  # type: ignore[arg-type]
 
 
 def _arithmetic(left: Any, op: ArithmeticOp, right: Any) -> Arithmetic:

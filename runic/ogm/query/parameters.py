@@ -29,6 +29,7 @@ from runic.ogm.values import UnstorableValue, shown, storable_float, storable_in
 
 if TYPE_CHECKING:
     from runic.ogm.driver.dialect import Dialect
+    from runic.ogm.model.fields import FieldAttribute
 
 PLAIN = (
     "only None, bool, int, float, str, lists and str-keyed dicts of those (and date, "
@@ -60,11 +61,59 @@ def plain_parameters(params: Mapping[str, Any] | None, dialect: Dialect) -> dict
     return checked
 
 
-class _Checker:
-    __slots__ = ("containers", "float_digits")
+def plain_value(value: Any, dialect: Dialect, method: str, where: str) -> Any:
+    """One value of a statement (a constant in it, or a ``param()`` value), checked and
+    converted as :func:`plain_parameters` does, with ``method`` and ``where`` named."""
+    return _Checker(dialect.float_digits, method).plain(value, where)
 
-    def __init__(self, float_digits: int | None) -> None:
+
+def bind_named(
+    named: tuple[tuple[str, FieldAttribute[Any] | None], ...],
+    values: Mapping[str, Any] | None,
+    dialect: Dialect,
+    method: str,
+) -> dict[str, Any]:
+    """The values of a statement's ``param()`` names, checked before any I/O: each one
+    given, none unknown, each converted by the field it is compared with (or checked as
+    a plain value)."""
+    if values is not None and not isinstance(values, Mapping):
+        raise ParameterError(
+            f"{method}: parameters must be a mapping of param() names to values, got "
+            f"{type(values).__name__}"
+        )
+    given = values or {}
+    names = [name for name, _ in named]
+    missing = [name for name in names if name not in given]
+    if missing:
+        raise ParameterError(
+            f"{method}: the statement's param({missing[0]!r}) has no value; pass it as "
+            f"{method.removesuffix('()')}(statement, {{{missing[0]!r}: ...}})"
+        )
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        known = ", ".join(names) or "none"
+        raise ParameterError(
+            f"{method}: the statement has no param({unknown[0]!r}) (its params: {known})"
+        )
+    bound: dict[str, Any] = {}
+    for name, field in named:
+        value = given[name]
+        if field is None or value is None:
+            bound[name] = plain_value(value, dialect, method, f"param({name!r})")
+        elif isinstance(value, list | tuple) and not field.converter.mutable:
+            bound[name] = [field.to_param(item) for item in value]  # IN param("names")
+        else:
+            bound[name] = field.to_param(value)
+    return bound
+
+
+class _Checker:
+    __slots__ = ("containers", "float_digits", "method")
+
+    def __init__(self, float_digits: int | None, method: str = "execute()") -> None:
         self.float_digits = float_digits
+        #: Who takes the value, for the messages.
+        self.method = method
         #: The lists and dicts being walked, so a value that contains itself is caught.
         self.containers: set[int] = set()
 
@@ -85,7 +134,7 @@ class _Checker:
                 return self.mapping(value, where)
             return self.converted(value, where)
         except UnstorableValue as refused:
-            raise ParameterError(f"execute(): {where}: {refused}") from None
+            raise ParameterError(f"{self.method}: {where}: {refused}") from None
 
     def converted(self, value: Any, where: str) -> Any:
         """runic's value types in stored form; subclasses of plain types as plain values."""
@@ -108,11 +157,11 @@ class _Checker:
             return self.mapping(_GEO.to_db(value), where)
         if isinstance(value, Vector):
             raise ParameterError(
-                f"execute(): {where} is a Vector, which declares a vector field; pass the "
+                f"{self.method}: {where} is a Vector, which declares a vector field; pass the "
                 "vector's values as a list of floats"
             )
         raise ParameterError(
-            f"execute(): {where} is a {type(value).__name__} ({shown(value)}); {PLAIN}, "
+            f"{self.method}: {where} is a {type(value).__name__} ({shown(value)}); {PLAIN}, "
             "since the database client would write any other value into the query as its "
             "str(). Convert it to one of those first."
         )
@@ -129,7 +178,7 @@ class _Checker:
         try:
             result: dict[str, Any] = {}
             for key, item in value.items():
-                self.check_key(key, f"execute(): {where}: map keys")
+                self.check_key(key, f"{self.method}: {where}: map keys")
                 result[key] = self.plain(item, f"{where}[{key!r}]")
             return result
         finally:
@@ -137,7 +186,7 @@ class _Checker:
 
     def enter(self, container: object, where: str) -> None:
         if id(container) in self.containers:
-            raise ParameterError(f"execute(): {where} is a list or dict that contains itself")
+            raise ParameterError(f"{self.method}: {where} is a list or dict that contains itself")
         self.containers.add(id(container))
 
     @staticmethod

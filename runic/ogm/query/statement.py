@@ -12,12 +12,13 @@ called; so ``where`` after ``traverse`` filters the target.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Self, cast
+from typing import TYPE_CHECKING, Any, Self, cast, overload
 
 from runic.ogm.exceptions import StatementError
 from runic.ogm.identifiers import validate_identifier
 from runic.ogm.query.expressions import Expression
 from runic.ogm.query.functions import Aggregate
+from runic.ogm.query.terms import Constant, Labeled, StepRef, Term, term
 
 if TYPE_CHECKING:
     from runic.ogm.model.fields import FieldAttribute
@@ -69,6 +70,8 @@ class Select[T]:
     search: SearchSource | None = None
     #: order_by_random(): rows in a random order (after any order_by keys).
     shuffled: bool = False
+    #: select(User.name, ...) / project(...): the columns returned instead of entities.
+    projection: tuple[Labeled[Any], ...] = ()
 
     @property
     def current(self) -> int:
@@ -167,8 +170,10 @@ class Select[T]:
 
         A path is a relation (``User.articles``) or a dotted name (``"articles.author"``).
         """
-        if self.aggregates:
-            raise StatementError("fetch() loads relations of entities; an aggregate has none")
+        if self.aggregates or self.projection:
+            raise StatementError(
+                "fetch() loads relations of entities; an aggregate or projection has none"
+            )
         if self.search is not None:
             raise StatementError(
                 "fetch() is not available on a search yet; read the hits, then load their "
@@ -177,6 +182,18 @@ class Select[T]:
         added = tuple(resolve_fetch_path(self.returned_model, path) for path in paths)
         known = set(self.fetches)
         return _evolve(self, fetches=(*self.fetches, *(p for p in added if p not in known)))
+
+    def project(self, *columns: Any) -> Select[Any]:
+        """Return these columns instead of entities: fields, terms (``lower(User.name)``,
+        ``coalesce(...)``), aggregates (rows are then grouped by the other columns),
+        ``"alias"`` or ``"alias.property"``; name one with ``.as_("name")``."""
+        if self.fetches:
+            raise StatementError("project() returns columns, which cannot fetch= relations")
+        if self.aggregates:
+            raise StatementError(
+                "use project() or aggregate(), not both: project() takes aggregates too"
+            )
+        return _evolve(self, projection=projection_of(self.steps, columns))
 
     def skip(self, count: int) -> Self:
         return _evolve(self, skip_count=_non_negative(count, "skip"))
@@ -199,6 +216,10 @@ class Select[T]:
             raise StatementError("aggregate() needs at least one aggregate, e.g. count('*')")
         if self.fetches:
             raise StatementError("aggregate() returns rows, which cannot fetch= relations")
+        if self.projection:
+            raise StatementError(
+                "use project() or aggregate(), not both: project() takes aggregates too"
+            )
         added = []
         for aggregate in aggregates:
             if not isinstance(aggregate, Aggregate):
@@ -256,8 +277,99 @@ def _evolve[S: Select[Any]](statement: S, into: type[Any] | None = None, **chang
     return new
 
 
-def select[T](model: type[T]) -> Select[T]:
-    """Start a statement over the nodes of ``model`` (its subclasses included)."""
+_PROJECT_OR_AGGREGATE = "use project() or aggregate(), not both: project() takes aggregates too"
+
+type _Column[T] = FieldAttribute[T] | Term[T] | Labeled[T]
+
+
+@overload
+def select[T](model: type[T], /) -> Select[T]: ...
+@overload
+def select[A](a: _Column[A], /) -> Select[A]: ...
+@overload
+def select[A, B](a: _Column[A], b: _Column[B], /) -> Select[tuple[A, B]]: ...
+@overload
+def select[A, B, C](a: _Column[A], b: _Column[B], c: _Column[C], /) -> Select[tuple[A, B, C]]: ...
+@overload
+def select[A, B, C, D](
+    a: _Column[A], b: _Column[B], c: _Column[C], d: _Column[D], /
+) -> Select[tuple[A, B, C, D]]: ...
+@overload
+def select(*columns: Any) -> Select[tuple[Any, ...]]: ...
+def select(*columns: Any) -> Select[Any]:
+    """Start a statement over the nodes of a model (its subclasses included):
+    ``select(User)``; or over columns: ``select(User.name, lower(User.email))`` returns
+    one value per row for one column, a tuple for several (see :meth:`Select.project`).
+    """
+    if len(columns) == 1 and isinstance(columns[0], type):
+        return _select_model(columns[0])
+    if not columns:
+        raise StatementError("select() takes a Node class, or fields and terms to return")
+    fields = [f for column in columns for f in _column_fields(column)]
+    if not fields:
+        raise StatementError(
+            "select(columns): at least one column must read a model field, so runic knows "
+            "which nodes to match; start with select(Model).project(...) otherwise"
+        )
+    root = fields[0].model
+    return _select_model(root).project(*columns)
+
+
+def _column_fields(column: Any) -> list[FieldAttribute[Any]]:
+    from runic.ogm.model.fields import FieldAttribute
+
+    if isinstance(column, Labeled):
+        column = column.term
+    if isinstance(column, FieldAttribute):
+        return [column]
+    if isinstance(column, Term):
+        return list(column.fields())
+    if isinstance(column, Aggregate):
+        argument = column.argument
+        return [argument] if isinstance(argument, FieldAttribute) else []
+    return []
+
+
+def projection_of(steps: tuple[Step, ...], columns: tuple[Any, ...]) -> tuple[Labeled[Any], ...]:
+    """The columns of a projection, named and checked against the steps, before any I/O."""
+    if not columns:
+        raise StatementError("project() needs at least one column")
+    labeled: list[Labeled[Any]] = []
+    for given in columns:
+        column: Any = given
+        name: str | None = None
+        if isinstance(column, Labeled):
+            column, name = column.term, column.name
+        if isinstance(column, Aggregate):
+            value: Any = column
+            name = name or column.name
+        elif isinstance(column, str):
+            for part in column.split(".", 1):
+                validate_identifier(part, "project() column")
+            value = StepRef(column)
+        else:
+            value = term(column)
+            if isinstance(value, Constant):
+                raise StatementError(
+                    f"project() takes fields, terms and aggregates, got {column!r}; name a "
+                    "constant with fn() or a param() if it must be a column"
+                )
+        for field in _column_fields(value):
+            bind_field(steps, len(steps) - 1, field)
+        name = name or getattr(value, "default_name", None)
+        if name is None:
+            raise StatementError(f"project(): name the column {column!r} with .as_('name')")
+        labeled.append(Labeled(value, name))
+    names = [column.name for column in labeled]
+    twice = sorted({name for name in names if names.count(name) > 1})
+    if twice:
+        raise StatementError(
+            f"project(): the column name {twice[0]!r} is used twice; name one with .as_()"
+        )
+    return tuple(labeled)
+
+
+def _select_model[T](model: type[T]) -> Select[T]:
     started = _started.get(model) if isinstance(model, type) else None
     if started is not None:
         return started  # statements are immutable: one start per model serves every call

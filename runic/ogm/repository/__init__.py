@@ -8,13 +8,15 @@ coroutines.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, overload
 
+from runic.ogm.exceptions import MultipleResultsError
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.statement import select
 from runic.ogm.session.async_session import AsyncSession
+from runic.ogm.session.core import Operation
 from runic.ogm.session.query import AsyncQuery, Query, QueryBuilder
 from runic.ogm.session.session import Session
 
@@ -61,11 +63,51 @@ class RepositoryBase[T: Node]:
         """The entity with this key, or None."""
         return self.session.get(self.model, key, fetch)
 
+    def find_all_by_ids(
+        self, ids: Iterable[Any], fetch: Sequence[str | RelationAttribute[Any]] = ()
+    ) -> Any:
+        """The entities with these keys, in the order given, missing ones left out: held
+        ones from the session, the rest in one query."""
+        return self.session.get_many(self.model, ids, fetch)
+
+    def cypher(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        returns: Any = None,
+    ) -> Any:
+        """Raw Cypher, typed: the first column's nodes as entities of the repository's
+        model (or of ``returns``, a Node class), ``returns=dict`` for rows as dicts, or
+        ``int``/``float``/``str``/``bool`` for the first column's values. Nodes join the
+        session's identity map; a value of another type raises TypeError."""
+        operation = self.session._core.typed_cypher(query, params, returns or self.model)
+        return self.session._run(operation)
+
+    def cypher_one(
+        self,
+        query: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        returns: Any = None,
+    ) -> Any:
+        """:meth:`cypher`'s only result, or None when there is none;
+        :class:`~runic.ogm.exceptions.MultipleResultsError` when there are several."""
+        operation = _only(self.session._core.typed_cypher(query, params, returns or self.model))
+        return self.session._run(operation)
+
     def add(self, entity: T) -> None:
         self.session.add(entity)
 
     def delete(self, entity: T) -> None:
         self.session.delete(entity)
+
+
+def _only(rows: Operation[list[Any]]) -> Operation[Any]:
+    found = yield from rows
+    if len(found) > 1:
+        raise MultipleResultsError(f"cypher_one(): the query returned {len(found)} rows")
+    return found[0] if found else None
 
 
 class Repository[T: Node](RepositoryBase[T]):
@@ -87,6 +129,31 @@ class Repository[T: Node](RepositoryBase[T]):
         def count(self) -> int: ...
         def exists(self, key: Any) -> bool: ...
         def get(self, key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()) -> T | None: ...
+        def find_all_by_ids(
+            self, ids: Iterable[Any], fetch: Sequence[str | RelationAttribute[Any]] = ()
+        ) -> list[T]: ...
+        @overload
+        def cypher(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: None = None
+        ) -> list[T]: ...
+        @overload
+        def cypher[R](
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: type[R]
+        ) -> list[R]: ...
+        def cypher(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: Any = None
+        ) -> list[Any]: ...
+        @overload
+        def cypher_one(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: None = None
+        ) -> T | None: ...
+        @overload
+        def cypher_one[R](
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: type[R]
+        ) -> R | None: ...
+        def cypher_one(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: Any = None
+        ) -> Any: ...
 
 
 class AsyncRepository[T: Node](RepositoryBase[T]):
@@ -113,6 +180,31 @@ class AsyncRepository[T: Node](RepositoryBase[T]):
         async def get(
             self, key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
         ) -> T | None: ...
+        async def find_all_by_ids(
+            self, ids: Iterable[Any], fetch: Sequence[str | RelationAttribute[Any]] = ()
+        ) -> list[T]: ...
+        @overload
+        async def cypher(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: None = None
+        ) -> list[T]: ...
+        @overload
+        async def cypher[R](
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: type[R]
+        ) -> list[R]: ...
+        async def cypher(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: Any = None
+        ) -> list[Any]: ...
+        @overload
+        async def cypher_one(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: None = None
+        ) -> T | None: ...
+        @overload
+        async def cypher_one[R](
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: type[R]
+        ) -> R | None: ...
+        async def cypher_one(
+            self, query: str, params: Mapping[str, Any] | None = None, *, returns: Any = None
+        ) -> Any: ...
 
 
 __all__ = ["AsyncRepository", "Repository", "RepositoryBase"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Coroutine, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self, overload
 
@@ -60,17 +60,33 @@ class AsyncSession(SessionMethods):
         async def get_one[N: Node](
             self, model: type[N], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
         ) -> N: ...
+        async def get_many[N: Node](
+            self,
+            model: type[N],
+            keys: Iterable[Any],
+            fetch: Sequence[str | RelationAttribute[Any]] = (),
+        ) -> list[N]: ...
         async def get_or_create[N: Node](
             self,
             model: type[N],
             lookup: Mapping[str, Any],
             defaults: Mapping[str, Any] | None = None,
         ) -> tuple[N, bool]: ...
-        async def scalars[T](self, statement: Select[T]) -> list[T]: ...
-        async def scalar[T](self, statement: Select[T]) -> T | None: ...
-        async def first[T](self, statement: Select[T]) -> T | None: ...
-        async def one[T](self, statement: Select[T]) -> T: ...
-        async def one_or_none[T](self, statement: Select[T]) -> T | None: ...
+        async def scalars[T](
+            self, statement: Select[T], params: Mapping[str, Any] | None = None
+        ) -> list[T]: ...
+        async def scalar[T](
+            self, statement: Select[T], params: Mapping[str, Any] | None = None
+        ) -> T | None: ...
+        async def first[T](
+            self, statement: Select[T], params: Mapping[str, Any] | None = None
+        ) -> T | None: ...
+        async def one[T](
+            self, statement: Select[T], params: Mapping[str, Any] | None = None
+        ) -> T: ...
+        async def one_or_none[T](
+            self, statement: Select[T], params: Mapping[str, Any] | None = None
+        ) -> T | None: ...
         async def search[T](self, statement: Select[T]) -> list[SearchHit[T]]: ...
         async def distinct[V](
             self, field: FieldAttribute[V], statement: Select[Any] | None = None

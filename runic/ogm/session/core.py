@@ -43,6 +43,7 @@ from runic.ogm.query.compiler import (
     labels_pattern,
 )
 from runic.ogm.query.expressions import Comparison
+from runic.ogm.query.parameters import bind_named
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import FetchPath, Select, bind_field, resolve_fetch_path, select
 from runic.ogm.session.conflicts import explain_conflict
@@ -93,6 +94,10 @@ class Steps[T]:
         except StopIteration as done:
             self.value: T = done.value
             raise StopIteration from None
+
+
+#: Values for a statement's ``param()`` names.
+type Params = Mapping[str, Any] | None
 
 
 def require_statement(statement: object, method: str) -> None:
@@ -303,6 +308,36 @@ class SessionCore:
         found = yield from self._read_entities(query)
         return found[0] if found else None
 
+    def get_many(
+        self,
+        model: type[Node],
+        keys: Iterable[Any],
+        fetch: Sequence[str | RelationAttribute[Any]] = (),
+    ) -> Operation[list[Any]]:
+        """The entities with these keys, in the order of ``keys`` (each once; keys with
+        no node left out): held ones from the identity map, the others in one query."""
+        if isinstance(keys, str | bytes) or not isinstance(keys, Iterable):
+            raise TypeError(f"get_many() takes an iterable of keys, got {type(keys).__name__}")
+        paths = tuple(resolve_fetch_path(model, path) for path in fetch) if fetch else ()
+        key_field = model.__runic__.key_field
+        wanted = list(dict.fromkeys(key_field.validate(key) for key in keys))
+        unit = self.unit
+        found: dict[Any, Node] = {}
+        missing = []
+        for key in wanted:
+            cached = unit.cached(model, key)
+            if cached is not None and self._holds(cached, paths):
+                found[key] = cached
+            else:
+                missing.append(key)
+        if missing:
+            statement = select(model).where(key_field.in_(missing)).fetch(*fetch)
+            if unit.pending:
+                yield from self._prepare()
+            for entity in (yield from self._read_entities(compile_select(statement, self.dialect))):
+                found[entity._runic_values[key_field.name]] = entity
+        return [found[key] for key in wanted if key in found]
+
     def get_one(
         self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
     ) -> Operation[Any]:
@@ -351,27 +386,28 @@ class SessionCore:
         found = yield from self.get(model, key, ())
         return found is not None
 
-    def exists(self, statement: Select[Any]) -> Operation[bool]:
+    def exists(self, statement: Select[Any], params: Params = None) -> Operation[bool]:
         """Whether the statement matches anything (one cheap query, no entities built)."""
         require_statement(statement, "exists")
+        query = self._bound(compile_exists(statement, self.dialect), params, "exists()")
         yield from self._prepare()
-        result = yield compile_exists(statement, self.dialect)
+        result = yield query
         return bool(result.rows)
 
-    def one(self, statement: Select[Any]) -> Operation[Any]:
+    def one(self, statement: Select[Any], params: Params = None) -> Operation[Any]:
         """The only entity the statement matches; NoResultError or MultipleResultsError
         otherwise."""
         require_statement(statement, "one")
-        found = yield from self.one_or_none(statement)
+        found = yield from self.one_or_none(statement, params)
         if found is None:
             raise NoResultError(f"one(): no {statement.returned_model.__name__} matches")
         return found
 
-    def one_or_none(self, statement: Select[Any]) -> Operation[Any]:
+    def one_or_none(self, statement: Select[Any], params: Params = None) -> Operation[Any]:
         """The only entity the statement matches, None when none does;
         MultipleResultsError when several do."""
         require_statement(statement, "one_or_none")
-        found = yield from self.scalars(statement.limit(2))
+        found = yield from self.scalars(statement.limit(2), params)
         if len(found) > 1:
             raise MultipleResultsError(
                 f"one(): more than one {statement.returned_model.__name__} matches"
@@ -407,14 +443,31 @@ class SessionCore:
                 level = [t for values in loaded for t in relation_targets(values[relation.name])]
         return True
 
-    def scalars(self, statement: Select[Any]) -> Operation[list[Any]]:
-        """The statement's entities, merged into the identity map."""
+    def scalars(self, statement: Select[Any], params: Params = None) -> Operation[list[Any]]:
+        """The statement's entities, merged into the identity map; for a projection, one
+        value per row (one column) or a tuple per row (several)."""
         require_statement(statement, "scalars")
         if statement.aggregates:
             raise StatementError("scalars() returns entities; read an aggregate with all_rows()")
+        query = compile_select(statement, self.dialect)
+        if query.named or params:
+            query = self._bound(query, params, "scalars()")
         if self.unit.pending:
             yield from self._prepare()
-        return (yield from self._read_entities(compile_select(statement, self.dialect)))
+        if statement.projection:
+            result = yield query
+            rows = decode_rows(result, query.columns, self.unit.merge)
+            if len(query.columns) == 1:
+                return [next(iter(row.values())) for row in rows]
+            return [tuple(row.values()) for row in rows]
+        return (yield from self._read_entities(query))
+
+    def _bound(self, query: CompiledQuery, params: Params, method: str) -> CompiledQuery:
+        """``query`` with the values of its ``param()`` names, checked before any I/O."""
+        if not query.named and not params:
+            return query
+        values = bind_named(query.named, params, self.dialect, method)
+        return replace(query, params={**query.params, **values})
 
     def _read_entities(self, query: CompiledQuery) -> Operation[list[Any]]:
         result = yield query
@@ -472,28 +525,32 @@ class SessionCore:
         hits = yield from self.search(statement.limit(1))
         return hits[0] if hits else None
 
-    def scalar(self, statement: Select[Any]) -> Operation[Any]:
+    def scalar(self, statement: Select[Any], params: Params = None) -> Operation[Any]:
         """The statement's first entity, or None; for an aggregate statement, the first
         column of its first row (``scalar(select(User).aggregate(avg(User.age)))``)."""
         require_statement(statement, "scalar")
         if statement.aggregates:
-            rows = yield from self.all_rows(statement.limit(1))
+            rows = yield from self.all_rows(statement.limit(1), params)
             return next(iter(rows[0].values())) if rows else None
-        found = yield from self.scalars(statement.limit(1))
+        found = yield from self.scalars(statement.limit(1), params)
         return found[0] if found else None
 
-    def count(self, statement: Select[Any]) -> Operation[int]:
-        """How many entities the statement matches, ignoring skip and limit."""
+    def count(self, statement: Select[Any], params: Params = None) -> Operation[int]:
+        """How many entities (or projected rows) the statement matches, ignoring skip and
+        limit."""
         require_statement(statement, "count")
+        query = self._bound(compile_count(statement, self.dialect), params, "count()")
         yield from self._prepare()
-        result = yield compile_count(statement, self.dialect)
+        result = yield query
         return int(result.rows[0][0])
 
-    def all_rows(self, statement: Select[Any]) -> Operation[list[dict[str, Any]]]:
+    def all_rows(
+        self, statement: Select[Any], params: Params = None
+    ) -> Operation[list[dict[str, Any]]]:
         """One dict per row, for projections and aggregates."""
         require_statement(statement, "all_rows")
+        query = self._bound(compile_select(statement, self.dialect), params, "all_rows()")
         yield from self._prepare()
-        query = compile_select(statement, self.dialect)
         result = yield query
         return decode_rows(result, query.columns, self.unit.merge)
 
@@ -531,6 +588,44 @@ class SessionCore:
             {name: self._decode_raw(value) for name, value in zip(result.columns, row, strict=True)}
             for row in result.rows
         ]
+
+    def typed_cypher(
+        self, cypher: str, params: Mapping[str, Any] | None, returns: type[Any]
+    ) -> Operation[list[Any]]:
+        """Raw Cypher whose rows come back as ``returns``: entities of a Node class (the
+        first column's nodes, joined to the identity map), ``dict`` rows, or the first
+        column's values as ``int``, ``float``, ``str`` or ``bool``."""
+        if not isinstance(returns, type) or not (
+            issubclass(returns, Node) or returns in (dict, int, float, str, bool)
+        ):
+            raise TypeError(
+                f"cypher(returns=...) takes a Node class, dict, int, float, str or bool, "
+                f"got {returns!r}"
+            )
+        rows: list[dict[str, Any]] = yield from self.execute(cypher, params)
+        if returns is dict:
+            return rows
+        values: list[Any] = []
+        for index, row in enumerate(rows):
+            if not row:
+                raise TypeError(
+                    f"cypher(): row {index} has no column to read as {returns.__name__}"
+                )
+            value = next(iter(row.values()))
+            if value is None and not issubclass(returns, Node):
+                values.append(None)
+                continue
+            if not isinstance(value, returns) or (returns is int and isinstance(value, bool)):
+                if returns is float and isinstance(value, int) and not isinstance(value, bool):
+                    value = float(value)
+                else:
+                    column = next(iter(row))
+                    raise TypeError(
+                        f"cypher(): row {index}, column {column!r} is {type(value).__name__} "
+                        f"({value!r:.60}), not {returns.__name__}"
+                    )
+            values.append(value)
+        return values
 
     def _bulk(self, statement: BulkStatement) -> Operation[Any]:
         model = statement.model

@@ -117,6 +117,7 @@ class SessionMethods(StagingMethods):
     unrelate = staged(SessionCore.unrelate)
     get = operation(SessionCore.get)
     get_one = operation(SessionCore.get_one)
+    get_many = operation(SessionCore.get_many)
     get_or_create = operation(SessionCore.get_or_create)
     scalars = operation(SessionCore.scalars)
     scalar = operation(SessionCore.scalar)
