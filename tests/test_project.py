@@ -113,6 +113,7 @@ def test_bulk_tour_prints_the_expected_results() -> None:
     out = run(sys.executable, "examples/bulk.py").stdout
     assert "woken: 4 bumped: 10 m0 now: True 1" in out
     assert "removed: 2 left: 8" in out
+    assert "ingested: 2500 linked: 2" in out
     assert "merged: 100 m42@example.com" in out
     assert "get_or_create: m99 True True False" in out
     assert "average logins: 13.4 newest: m99" in out
@@ -148,5 +149,9 @@ def test_queries_tour_prints_the_expected_results() -> None:
     assert "labels: [('ada', 'Countess', 'adult', 3), ('bob', 'Bob', 'minor', 3)]" in out
     assert "works at home: ['ada'] found: ['bob']" in out
     assert "over 10: ['Ada', 'Bob']" in out and "over 30: ['Ada']" in out
+    assert "late books: ['Letters']" in out
+    assert "books per person: [('ada', 2), ('bob', 0), ('cy', 0)]" in out
+    assert "mentors of cy: ['ada', 'bob']" in out
+    assert "first's books: ['Letters', 'Notes']" in out
     assert "refused: scalars(): the statement's param('age') has no value" in out
     assert "queries sent: 2" in out  # the refused run sent nothing

@@ -14,6 +14,7 @@ from runic.ogm.model import (
 )
 from runic.ogm.query import select
 from runic.ogm.query.bulk import delete, update
+from runic.ogm.query.ingest import unwind
 from runic.ogm.repository import AsyncRepository, Repository
 from runic.ogm.running import run_async
 from runic.ogm.session.async_session import AsyncSession
@@ -43,5 +44,6 @@ __all__ = [
     "run_async",
     "run_in_transaction",
     "select",
+    "unwind",
     "update",
 ]

@@ -287,3 +287,82 @@ def test_projections_functions_and_params_on_every_backend(backend: Backend) -> 
         assert session.scalars(select(User.id).where(User.city == User.city).order_by("id"))
         per_author = select(User).traverse(User.articles).project(User.id, count("*").as_("n"))
         assert {"id": "alice", "n": 2} in session.all_rows(per_author)
+
+
+def test_traversal_options_on_every_backend(backend: Backend) -> None:
+    from datetime import date
+
+    from runic.ogm.query import repeat
+
+    seed(backend.driver)
+    with Session(backend.driver) as session:
+        alice, bob, cy = (session.get_one(User, key) for key in ("alice", "bob", "cy"))
+        session.relate(alice, User.best_friend, bob, edge=Friendship(since=date(2020, 1, 1)))
+        session.relate(bob, User.best_friend, cy, edge=Friendship(since=date(2024, 1, 1)))
+    with Session(backend.driver) as session:
+        per_user = (
+            select(User)
+            .where(User.id.in_(["alice", "bob"]))
+            .traverse(User.articles, optional=True)
+            .project(User.id, count(Article.id).as_("n"))
+            .order_by("id")
+        )
+        assert session.scalars(per_user) == [("alice", 2), ("bob", 0)]
+        of_alice = select(User).where(User.id == "alice")
+        reach = of_alice.traverse(repeat(User.best_friend, max_hops=2)).return_target()
+        assert sorted(u.id for u in session.scalars(reach)) == ["bob", "cy"]
+        recent = (
+            select(User)
+            .traverse(User.best_friend)
+            .where(Friendship.since > date(2022, 1, 1))
+            .return_target()
+        )
+        assert [u.id for u in session.scalars(recent)] == ["cy"]
+        of_bob = select(User).where(User.id == "bob")
+        back = of_bob.traverse(User.best_friend, direction="INCOMING").return_target()
+        assert [u.id for u in session.scalars(back)] == ["alice"]
+        first = select(User).order_by(User.id).limit(1).with_()  # alice, then her articles
+        titles = first.traverse(User.articles).project(Article.title).order_by("title")
+        assert session.scalars(titles) == ["One", "Two"]
+
+
+def test_a_batched_delete_runs_bounded_queries_on_every_backend(backend: Backend) -> None:
+    with Session(backend.driver) as session:
+        session.add_all(
+            [Locker(code=f"l{i:03}", room="r1" if i < 250 else "r2") for i in range(260)]
+        )
+    with Session(backend.driver) as session:
+        kept = session.get_one(Locker, "l001")
+        with record_queries(backend.driver) as log:
+            deleted = session.execute(delete(Locker).where(Locker.room == "r1").batch(100))
+        assert deleted == 250
+        assert log.count == 3  # 100, 100, then 50: a short batch ends it
+        assert all("LIMIT $batch" in query.cypher for query in log.queries)
+        assert session.get(Locker, "l001") is None and kept is not None
+        assert session.count(select(Locker)) == 10
+
+
+def test_unwind_ingests_nodes_and_edges_on_every_backend(backend: Backend) -> None:
+    from datetime import date
+
+    from runic.ogm import unwind
+
+    people = [{"id": f"p{i}", "name": f"P{i}", "email": f"p{i}@x"} for i in range(30)]
+    articles = [{"id": f"a{i}", "title": f"T{i}"} for i in range(3)]
+    wrote = [{"source": "p0", "target": f"a{i}"} for i in range(3)]
+    friends = [{"source": "p1", "target": "p2", "since": date(2021, 3, 4)}]
+    with Session(backend.driver) as session:
+        assert session.execute(unwind(people).merge(User).batch(7)) == 30
+        assert session.execute(unwind(articles).merge(Article)) == 3
+        assert session.execute(unwind(wrote).merge(User.articles)) == 3
+        assert session.execute(unwind(friends).merge(User.best_friend)) == 1
+        assert session.execute(unwind(people[:2]).merge(User)) == 2  # again: by key
+    with Session(backend.driver) as session:
+        assert session.count(select(User)) == 30
+        assert sorted(a.id for a in session.get_one(User, "p0", fetch=["articles"]).articles) == [
+            "a0",
+            "a1",
+            "a2",
+        ]
+        edges = session.all_with_edges(select(User).traverse(User.best_friend))
+        assert [(s.id, e.since, t.id) for s, e, t in edges] == [("p1", date(2021, 3, 4), "p2")]

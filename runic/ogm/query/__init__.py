@@ -9,7 +9,7 @@ from runic.ogm.query.compiler import (
 from runic.ogm.query.expressions import Expression
 from runic.ogm.query.functions import Aggregate, avg, collect, count, max_, min_, sum_
 from runic.ogm.query.search import SearchHit, fulltext_search, vector_search
-from runic.ogm.query.statement import Select, select
+from runic.ogm.query.statement import Repeat, Select, repeat, select
 from runic.ogm.query.terms import (
     Term,
     abs_,
@@ -33,6 +33,7 @@ __all__ = [
     "Column",
     "CompiledQuery",
     "Expression",
+    "Repeat",
     "SearchHit",
     "Select",
     "Term",
@@ -49,6 +50,7 @@ __all__ = [
     "max_",
     "min_",
     "param",
+    "repeat",
     "replace",
     "round_",
     "score",

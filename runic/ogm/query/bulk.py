@@ -143,9 +143,11 @@ class Update[T]:
 
 @dataclass(frozen=True, slots=True)
 class Delete[T]:
-    """Delete every node the statement matches, with its edges, in one query."""
+    """Delete every node the statement matches, with its edges, in one query; or, after
+    ``batch(size)``, in queries of at most ``size`` nodes each."""
 
     source: Select[T]
+    batch_size: int | None = None
 
     @property
     def model(self) -> type[Node]:
@@ -153,6 +155,14 @@ class Delete[T]:
 
     def where(self, *conditions: Expression) -> Delete[T]:
         return replace(self, source=self.source.where(*conditions))
+
+    def batch(self, size: int) -> Delete[T]:
+        """Delete in queries of at most ``size`` nodes, until none match: a million nodes
+        never make one giant transaction. Each batch is applied on its own, so an
+        interrupted delete leaves the nodes of the batches not yet run."""
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise StatementError(f"delete().batch() takes a positive int, got {size!r}")
+        return replace(self, batch_size=size)
 
 
 type BulkStatement = Update[Any] | Delete[Any]
@@ -178,6 +188,9 @@ def compile_bulk(
     model = statement.model
     key = quote(model.__runic__.key_field.name)
     if isinstance(statement, Delete):
+        if statement.batch_size is not None:
+            compiler.params["batch"] = statement.batch_size
+            lines.append("WITH n LIMIT $batch")
         if returning:
             lines.append(f"WITH n, n.{key} AS _key DETACH DELETE n RETURN _key")
         else:

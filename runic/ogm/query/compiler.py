@@ -18,7 +18,7 @@ from runic.ogm.model.relations import Direction
 from runic.ogm.query.expressions import Comparison, Conjunction, Expression, Negation
 from runic.ogm.query.functions import Aggregate
 from runic.ogm.query.parameters import plain_value
-from runic.ogm.query.statement import Select, bind_field
+from runic.ogm.query.statement import Select, Stage, bind_field, is_edge_field
 from runic.ogm.query.terms import (
     Call,
     Case,
@@ -139,7 +139,8 @@ class _SelectCompiler:
 
     def property_of(self, context: int, field: FieldAttribute[Any]) -> str:
         step = bind_field(self.statement.steps, context, field)
-        return f"{self.aliases[step]}.{quote(field.name)}"
+        alias = self.edge_aliases[step] if is_edge_field(field) else self.aliases[step]
+        return f"{alias}.{quote(field.name)}"
 
     def matches(self) -> list[str]:
         """One MATCH per step, each followed by the conditions it makes decidable."""
@@ -159,11 +160,40 @@ class _SelectCompiler:
             elif step.relation is None:
                 lines.append(f"MATCH {target}")
             else:
-                edge = f"[{self.edge_aliases[index]}:{quote(step.relation.type)}]"
+                hops = f"*{step.hops[0]}..{step.hops[1]}" if step.hops is not None else ""
+                edge = f"[{self.edge_aliases[index]}:{quote(step.relation.type)}{hops}]"
                 source = f"({self.aliases[index - 1]})"
-                lines.append(f"MATCH {source}{arrow(step.relation.direction, edge)}{target}")
+                direction = step.direction or step.relation.direction
+                clause = "OPTIONAL MATCH" if step.optional else "MATCH"
+                lines.append(f"{clause} {source}{arrow(direction, edge)}{target}")
             if index in by_step:
                 lines.append("WHERE " + " AND ".join(by_step[index]))
+            for number, stage in enumerate(statement.stages):
+                if stage.step == index:
+                    lines += self.stage(number, stage)
+        return lines
+
+    def stage(self, number: int, stage: Stage) -> list[str]:
+        """``WITH`` the steps so far, ordered and paged (see ``Select.with_``)."""
+        kept = [*self.aliases[: stage.step + 1], *self.edge_aliases[1 : stage.step + 1]]
+        lines = ["WITH " + ", ".join(kept)]
+        order = [
+            (
+                self.column_reference(key.key, "order_by")
+                if isinstance(key.key, str)
+                else self.property_of(key.context, key.key)
+            )
+            + (" DESC" if key.descending else "")
+            for key in stage.ordering
+        ]
+        if order:
+            lines.append("ORDER BY " + ", ".join(order))
+        if stage.skip_count is not None:
+            self.params[f"skip{number}"] = stage.skip_count
+            lines.append(f"SKIP $skip{number}")
+        if stage.limit_count is not None:
+            self.params[f"limit{number}"] = stage.limit_count
+            lines.append(f"LIMIT $limit{number}")
         return lines
 
     def named_parameter(self, name: str, field: FieldAttribute[Any] | None) -> str:
@@ -250,8 +280,13 @@ class _SelectCompiler:
 
     def distinct_rows(self) -> bool:
         statement = self.statement
-        # Returning an earlier step after traversals would repeat it once per path.
-        return statement.is_distinct or statement.returns < statement.current
+        # Returning an earlier step after traversals would repeat it once per path, as
+        # would a target reached by several paths of a repeat().
+        return (
+            statement.is_distinct
+            or statement.returns < statement.current
+            or any(step.hops is not None for step in statement.steps)
+        )
 
     def entity_return(self) -> tuple[list[str], tuple[Column, ...]]:
         statement = self.statement
@@ -286,6 +321,14 @@ class _SelectCompiler:
 
     def column_reference(self, text: str, what: str) -> str:
         alias, _, prop = text.partition(".")
+        edge = self.edge_step(alias)
+        if edge is not None:
+            model = self.edge_model(edge, text, what)
+            if not prop:
+                raise StatementError(f"{what} {text!r}: name a property of the edge {alias!r}")
+            if prop not in model.__runic__.fields:
+                raise StatementError(f"{what} {text!r}: {model.__name__} has no field {prop!r}")
+            return f"{self.edge_aliases[edge]}.{quote(prop)}"
         if alias not in self.names:
             raise StatementError(
                 f"{what} {text!r}: no step is called {alias!r} (aliases: {', '.join(self.names)})"
@@ -298,8 +341,29 @@ class _SelectCompiler:
             raise StatementError(f"{what} {text!r}: {model.__name__} has no field {prop!r}")
         return f"{self.aliases[step]}.{quote(prop)}"
 
+    def edge_step(self, alias: str) -> int | None:
+        """The step whose edge the user named ``alias`` (``traverse(edge_alias=...)``)."""
+        for index, step in enumerate(self.statement.steps):
+            if step.edge_alias == alias:
+                return index
+        return None
+
+    def edge_model(self, index: int, text: str, what: str) -> type[Entity]:
+        step = self.statement.steps[index]
+        edge: type[Entity] | None = step.relation.edge if step.relation is not None else None
+        if edge is None or step.hops is not None:
+            raise StatementError(
+                f"{what} {text!r}: the edge's fields are known only for a relation declared "
+                "with edge=..., followed one edge at a time"
+            )
+        return edge
+
     def column_for(self, text: str) -> Column:
         alias, _, prop = text.partition(".")
+        edge = self.edge_step(alias)
+        if edge is not None:
+            model: type[Entity] = self.edge_model(edge, text, "column")
+            return Column(text, "value", model.__runic__.fields[prop].converter)
         if not prop:
             return Column(text, "node")
         model = self.statement.steps[self.names.index(alias)].model
@@ -503,7 +567,7 @@ def compile_select(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compi
     Statements that differ only in their values compile to the same text: the text and
     decoders are kept per statement shape, and each call puts its own values in.
     """
-    if statement.search is not None or statement.projection:
+    if statement.search is not None or statement.projection or statement.stages:
         return _compile_select(statement, dialect)
     values: list[Any] = []
     try:
@@ -592,6 +656,12 @@ def compile_edges(statement: Select[Any], dialect: Dialect = FALKORDB) -> Compil
         raise StatementError("all_with_edges() needs a statement with a traverse()")
     if statement.aggregates or statement.fetches:
         raise StatementError("all_with_edges() returns edges; drop aggregate() and fetch()")
+    final = statement.steps[-1]
+    if final.optional or final.hops is not None:
+        raise StatementError(
+            "all_with_edges() returns one edge per row: its last traverse() can be neither "
+            "optional nor a repeat()"
+        )
     compiler = _SelectCompiler(statement, dialect)
     lines = compiler.matches()
     last = statement.current

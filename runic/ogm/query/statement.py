@@ -23,7 +23,7 @@ from runic.ogm.query.terms import Constant, Labeled, StepRef, Term, term
 if TYPE_CHECKING:
     from runic.ogm.model.fields import FieldAttribute
     from runic.ogm.model.node import Node
-    from runic.ogm.model.relations import RelationAttribute
+    from runic.ogm.model.relations import Direction, RelationAttribute
     from runic.ogm.query.search import SearchSource
 
 
@@ -33,6 +33,45 @@ class Step:
     relation: RelationAttribute[Any] | None = None
     alias: str | None = None
     edge_alias: str | None = None
+    #: traverse(optional=True): rows without a match keep the step as null (OPTIONAL MATCH).
+    optional: bool = False
+    #: traverse(direction=...): the relation followed the other way, or both ways.
+    direction: Direction | None = None
+    #: repeat(relation, min_hops=, max_hops=): a path of that many edges.
+    hops: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Repeat[N: Node]:
+    """``repeat(User.friends, min_hops=1, max_hops=3)``: a relation followed over a path
+    of ``min_hops`` to ``max_hops`` edges, for :meth:`Select.traverse`."""
+
+    relation: RelationAttribute[N]
+    min_hops: int
+    max_hops: int
+
+
+#: The longest path a repeat() may follow: a bound on the work one query can ask for.
+MAX_HOPS = 32
+
+
+def repeat[N: Node](
+    relation: RelationAttribute[N], *, min_hops: int = 1, max_hops: int
+) -> Repeat[N]:
+    """A relation followed over a path of ``min_hops`` to ``max_hops`` edges (``max_hops``
+    at most 32): ``select(User).traverse(repeat(User.friends, max_hops=3))``."""
+    from runic.ogm.model.relations import RelationAttribute
+
+    if not isinstance(relation, RelationAttribute):
+        raise StatementError(f"repeat() takes a relation such as User.friends, got {relation!r}")
+    for name, hops in (("min_hops", min_hops), ("max_hops", max_hops)):
+        if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
+            raise StatementError(f"repeat({name}=...) takes a non-negative int, got {hops!r}")
+    if not min_hops <= max_hops <= MAX_HOPS:
+        raise StatementError(
+            f"repeat() needs min_hops <= max_hops <= {MAX_HOPS}, got {min_hops} and {max_hops}"
+        )
+    return Repeat(relation, min_hops, max_hops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +79,17 @@ class OrderKey:
     key: FieldAttribute[Any] | str
     context: int
     descending: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Stage:
+    """``with_()``: the rows up to step ``step``, ordered and paged, before any later
+    traversal expands them."""
+
+    step: int
+    ordering: tuple[OrderKey, ...]
+    skip_count: int | None
+    limit_count: int | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +122,8 @@ class Select[T]:
     shuffled: bool = False
     #: select(User.name, ...) / project(...): the columns returned instead of entities.
     projection: tuple[Labeled[Any], ...] = ()
+    #: with_(): order and page the rows so far before later traversals expand them.
+    stages: tuple[Stage, ...] = ()
 
     @property
     def current(self) -> int:
@@ -94,8 +146,12 @@ class Select[T]:
                     "where() takes conditions such as User.name == 'Alice', "
                     f"got {type(condition).__name__}"
                 )
-            for field in condition.fields():
-                bind_field(self.steps, self.current, field)
+            steps = [bind_field(self.steps, self.current, f) for f in condition.fields()]
+            if self.stages and max(steps, default=0) <= self.stages[-1].step:
+                raise StatementError(
+                    "where() after with_() filters the steps paged by it; filter them "
+                    "before with_(), or filter a later traversal"
+                )
             bound.append((self.current, condition))
         return _evolve(self, conditions=tuple(bound))
 
@@ -110,15 +166,41 @@ class Select[T]:
         return _evolve(self, steps=tuple(steps))
 
     def traverse[N: Node](
-        self, relation: RelationAttribute[N], *, edge_alias: str | None = None
+        self,
+        relation: RelationAttribute[N] | Repeat[N],
+        *,
+        edge_alias: str | None = None,
+        optional: bool = False,
+        direction: Direction | str | None = None,
     ) -> Traversal[T, N]:
-        """Follow ``relation`` from the current step; later calls apply to its target."""
-        from runic.ogm.model.relations import RelationAttribute
+        """Follow ``relation`` from the current step; later calls apply to its target.
 
+        ``edge_alias`` names the edge (its Edge class's fields then filter and order it);
+        ``optional=True`` keeps rows with no match (``OPTIONAL MATCH``), the step null;
+        ``direction`` follows the relation ``"OUTGOING"``, ``"INCOMING"`` or ``"BOTH"``
+        ways instead of its declared one; :func:`repeat` follows a path of several edges.
+        """
+        from runic.ogm.model.relations import Direction, RelationAttribute
+
+        hops = None
+        if isinstance(relation, Repeat):
+            hops = (relation.min_hops, relation.max_hops)
+            relation = relation.relation
         if not isinstance(relation, RelationAttribute):
             raise StatementError(
                 f"traverse() takes a relation such as User.articles, got {relation!r}"
             )
+        if not isinstance(optional, bool):
+            raise StatementError(f"traverse(optional=...) takes a bool, got {optional!r}")
+        if direction is not None:
+            try:
+                direction = Direction(
+                    direction.upper() if isinstance(direction, str) else direction
+                )
+            except ValueError:
+                raise StatementError(
+                    f"traverse(direction=...) takes OUTGOING, INCOMING or BOTH, got {direction!r}"
+                ) from None
         source = self.steps[self.current].model
         if not (issubclass(source, relation.model) or issubclass(relation.model, source)):
             raise StatementError(
@@ -126,7 +208,7 @@ class Select[T]:
             )
         if edge_alias is not None:
             validate_identifier(edge_alias, "edge alias")
-        step = Step(relation.target, relation, None, edge_alias)
+        step = Step(relation.target, relation, None, edge_alias, optional, direction, hops)
         traversal = _evolve(self, steps=(*self.steps, step), into=Traversal)
         return cast("Traversal[T, N]", traversal)
 
@@ -134,6 +216,11 @@ class Select[T]:
         """Return the last traversal target instead of the root."""
         if len(self.steps) < 2:
             raise StatementError("return_target() needs a traverse() first")
+        if self.steps[self.current].optional:
+            raise StatementError(
+                "return_target(): an optional traversal's target may be missing; return it "
+                "from a traverse() without optional=True, or project() its fields"
+            )
         if self.fetches:
             raise StatementError(
                 "call fetch() after return_target(): it applies to what is returned"
@@ -194,6 +281,20 @@ class Select[T]:
                 "use project() or aggregate(), not both: project() takes aggregates too"
             )
         return _evolve(self, projection=projection_of(self.steps, columns))
+
+    def with_(self) -> Self:
+        """Order and page the rows so far before later traversals expand them:
+        ``select(User).order_by(User.name).limit(10).with_().traverse(User.articles)``
+        follows the articles of the first ten users only. The order, skip and limit given
+        before ``with_()`` apply there; those given after, to the final rows."""
+        if self.skip_count is None and self.limit_count is None and not self.ordering:
+            raise StatementError("with_() needs an order_by(), skip() or limit() before it")
+        if self.aggregates or self.projection or self.search is not None:
+            raise StatementError("with_() pages a traversal's rows; call it before project()")
+        stage = Stage(self.current, self.ordering, self.skip_count, self.limit_count)
+        return _evolve(
+            self, stages=(*self.stages, stage), ordering=(), skip_count=None, limit_count=None
+        )
 
     def skip(self, count: int) -> Self:
         return _evolve(self, skip_count=_non_negative(count, "skip"))
@@ -388,7 +489,24 @@ _started: dict[Any, Select[Any]] = {}
 
 
 def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute[Any]) -> int:
-    """The index of the step ``field`` refers to, searching back from ``context``."""
+    """The index of the step ``field`` refers to, searching back from ``context``: the
+    step of its node class, or for a field of an Edge class, the step whose relation
+    declares that edge (see :func:`is_edge_field`)."""
+    if is_edge_field(field):
+        for index in range(context, 0, -1):
+            step = steps[index]
+            edge = step.relation.edge if step.relation is not None else None
+            if edge is not None and issubclass(edge, field.model):
+                if step.hops is not None:
+                    raise StatementError(
+                        f"{field.model.__name__}.{field.name}: a repeat() step is a path of "
+                        "several edges, whose fields cannot be filtered one by one"
+                    )
+                return index
+        raise StatementError(
+            f"{field.model.__name__}.{field.name} is a field of an edge that no traverse() in "
+            "this statement follows (its relation must declare edge=...)"
+        )
     for index in range(context, -1, -1):
         model = steps[index].model
         if issubclass(model, field.model) or issubclass(field.model, model):
@@ -398,6 +516,13 @@ def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute[Any]
         f"{field.model.__name__}.{field.name} does not belong to any node in this "
         f"statement ({names})"
     )
+
+
+def is_edge_field(field: FieldAttribute[Any]) -> bool:
+    """A field of an Edge class: it reads the edge a traversal step follows."""
+    from runic.ogm.model.edge import Edge
+
+    return issubclass(field.model, Edge)
 
 
 def resolve_fetch_path(model: type[Node], path: str | RelationAttribute[Any]) -> FetchPath:

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from runic.ogm.model.types import Converter
 
 #: Parameter names runic gives its own values; a named parameter takes another.
-RESERVED_PARAMETER = re.compile(r"p\d+|skip|limit|_.*")
+RESERVED_PARAMETER = re.compile(r"p\d+|skip\d*|limit\d*|_.*")
 
 #: A Cypher function name: letters, digits and underscores, dotted for a namespace
 #: (``vec.cosineDistance``, ``string.join``).
@@ -262,8 +262,8 @@ def param(name: str) -> Parameter:
     validate_identifier(name, "param() name")
     if RESERVED_PARAMETER.fullmatch(name):
         raise StatementError(
-            f"param({name!r}): p0, p1, ..., skip, limit and names starting with _ are "
-            "runic's own; choose another name"
+            f"param({name!r}): p0, p1, ..., skip, limit, skip0, limit0, ... and names "
+            "starting with _ are runic's own; choose another name"
         )
     return Parameter(name)
 

@@ -13,6 +13,7 @@ from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.bulk import Delete, Update
+from runic.ogm.query.ingest import Unwind
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore, refuse_lazy_load
@@ -102,13 +103,17 @@ class AsyncSession(SessionMethods):
             self, source: Node, relation: RelationAttribute[N] | str, target: N
         ) -> None: ...
         @overload
-        async def execute(self, cypher: Update[Any] | Delete[Any], params: None = None) -> int: ...
+        async def execute(
+            self, cypher: Update[Any] | Delete[Any] | Unwind, params: None = None
+        ) -> int: ...
         @overload
         async def execute(
             self, cypher: str, params: Mapping[str, Any] | None = None
         ) -> list[dict[str, Any]]: ...
         async def execute(
-            self, cypher: str | Update[Any] | Delete[Any], params: Mapping[str, Any] | None = None
+            self,
+            cypher: str | Update[Any] | Delete[Any] | Unwind,
+            params: Mapping[str, Any] | None = None,
         ) -> int | list[dict[str, Any]]: ...
         def query[N: Node](self, model: type[N]) -> AsyncQuery[N]: ...
         def fulltext_search[N: Node](self, model: type[N], text: str) -> AsyncSearchQuery[N]: ...

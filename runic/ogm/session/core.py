@@ -43,9 +43,11 @@ from runic.ogm.query.compiler import (
     labels_pattern,
 )
 from runic.ogm.query.expressions import Comparison
+from runic.ogm.query.ingest import Unwind
 from runic.ogm.query.parameters import bind_named
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import FetchPath, Select, bind_field, resolve_fetch_path, select
+from runic.ogm.session import ingest
 from runic.ogm.session.conflicts import explain_conflict
 from runic.ogm.session.decoding import build_edge, decode_rows
 from runic.ogm.session.flush import (
@@ -574,10 +576,12 @@ class SessionCore:
         """
         if isinstance(cypher, Update | Delete):
             return (yield from self._bulk(cypher))
+        if isinstance(cypher, Unwind):
+            return (yield from self._unwind(cypher))
         if not isinstance(cypher, str):
             raise TypeError(
-                f"execute() takes Cypher text or an update()/delete() statement, "
-                f"got {type(cypher).__name__}"
+                f"execute() takes Cypher text, an update()/delete() statement or an "
+                f"unwind(rows).merge(...), got {type(cypher).__name__}"
             )
         from runic.ogm.query.parameters import plain_parameters
 
@@ -635,6 +639,8 @@ class SessionCore:
         yield from self._prepare()
         # Held entities must follow the change: then each changed node is returned.
         held = any(isinstance(entity, model) for entity in self.unit.identity.values())
+        if isinstance(statement, Delete) and statement.batch_size is not None:
+            return (yield from self._batched_delete(statement, held))
         result = yield compile_bulk(statement, self.dialect, returning=held)
         if not held:
             return int(result.rows[0][0]) if result.rows else 0
@@ -643,6 +649,80 @@ class SessionCore:
         else:
             self.unit.bulk_updated(model, statement.written, result.rows)
         return len(result.rows)
+
+    def _unwind(self, statement: Unwind) -> Operation[int]:
+        """Write an ``unwind()``'s rows in batches; the number of rows written."""
+        target = statement.target
+        if target is None:
+            raise StatementError("unwind(rows) needs .merge(Model) or .merge(relation) first")
+        if isinstance(target, RelationAttribute):
+            return (yield from self._unwind_edges(statement, target))
+        rows = ingest.node_rows(target, statement.rows)  # every row checked before any I/O
+        refuse_unsafe(target, rows, self.dialect)
+        yield from self._prepare()
+        yield from self._index_keys([root_model(target)])
+        for chunk in ingest.chunks(rows, statement.batch_size):
+            yield compile_flush(ingest.node_plan(target, chunk), self.dialect)
+        key_field = target.__runic__.key_field
+        keys = [key_field.converter.from_db(row[key_field.name]) for row in rows]
+        self._expire_held(target, keys, ())
+        return len(rows)
+
+    def _unwind_edges(self, statement: Unwind, relation: RelationAttribute[Any]) -> Operation[int]:
+        shape, rows, sources, targets = ingest.edge_rows(statement)
+        yield from self._prepare()
+        size = statement.batch_size
+        for start in range(0, len(rows), size):
+            for model, keys in (
+                (relation.model, sources[start : start + size]),
+                (relation.target, targets[start : start + size]),
+            ):
+                missing = yield from self._missing_keys(model, keys)
+                if missing:
+                    raise EntityNotFoundError(
+                        f"unwind().merge({relation.model.__name__}.{relation.name}): no "
+                        f"{model.__name__} with key {missing[0]!r} ({len(missing)} missing in "
+                        f"rows {start} to {start + size - 1}); rows before them were written, "
+                        "these were not"
+                    )
+            chunk = rows[start : start + size]
+            yield compile_flush(ingest.edge_plan(shape, chunk), self.dialect)
+        self._expire_held(relation.model, sources, (relation.name,))
+        return len(rows)
+
+    def _missing_keys(self, model: type[Node], keys: Sequence[Any]) -> Operation[list[Any]]:
+        """The keys among ``keys`` that no stored node of ``model`` has."""
+        key_field = model.__runic__.key_field
+        wanted = list(dict.fromkeys(keys))
+        found = yield compile_select(
+            select(model).where(key_field.in_(wanted)).project(key_field), self.dialect
+        )
+        stored = {key_field.converter.from_db(row[0]) for row in found.rows}
+        return [key for key in wanted if key not in stored]
+
+    def _expire_held(self, model: type[Node], keys: Sequence[Any], names: tuple[str, ...]) -> None:
+        """Held entities the graph changed under: their next read comes from it."""
+        unit = self.unit
+        for key in keys:
+            held = unit.cached(model, key)
+            if held is not None and identity_key(held) not in unit.new:
+                unit.expire(held, names)
+
+    def _batched_delete(self, statement: Delete[Any], held: bool) -> Operation[int]:
+        """Run a batched delete until a batch comes back short: the total deleted."""
+        query = compile_bulk(statement, self.dialect, returning=held)
+        size = statement.batch_size or 1
+        total = 0
+        while True:
+            result = yield query
+            if held:
+                self.unit.bulk_deleted(statement.model, [row[0] for row in result.rows])
+                deleted = len(result.rows)
+            else:
+                deleted = int(result.rows[0][0]) if result.rows else 0
+            total += deleted
+            if deleted < size:
+                return total
 
     def _decode_raw(self, value: Any) -> Any:
         if isinstance(value, GraphNode) and registry.class_for_labels(value.labels):

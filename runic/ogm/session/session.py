@@ -14,6 +14,7 @@ from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
 from runic.ogm.model.relations import RelationAttribute
 from runic.ogm.query.bulk import Delete, Update
+from runic.ogm.query.ingest import Unwind
 from runic.ogm.query.search import SearchHit
 from runic.ogm.query.statement import Select
 from runic.ogm.session.core import Operation, SessionCore
@@ -97,13 +98,17 @@ class Session(SessionMethods):
             self, source: Node, relation: RelationAttribute[N] | str, target: N
         ) -> None: ...
         @overload
-        def execute(self, cypher: Update[Any] | Delete[Any], params: None = None) -> int: ...
+        def execute(
+            self, cypher: Update[Any] | Delete[Any] | Unwind, params: None = None
+        ) -> int: ...
         @overload
         def execute(
             self, cypher: str, params: Mapping[str, Any] | None = None
         ) -> list[dict[str, Any]]: ...
         def execute(
-            self, cypher: str | Update[Any] | Delete[Any], params: Mapping[str, Any] | None = None
+            self,
+            cypher: str | Update[Any] | Delete[Any] | Unwind,
+            params: Mapping[str, Any] | None = None,
         ) -> int | list[dict[str, Any]]: ...
         def query[N: Node](self, model: type[N]) -> Query[N]: ...
         def fulltext_search[N: Node](self, model: type[N], text: str) -> SearchQuery[N]: ...
