@@ -73,3 +73,10 @@ class Doc(Node):
     body: str = Field(fulltext=True, default="")
     topic: str = "misc"
     embedding: Vector = Vector(dim=3)
+
+
+class Scientist(Node):
+    id: str = Field(primary_key=True)
+    advisors: list[Scientist] = Relation("ADVISED_BY")
+    colleagues: list[Scientist] = Relation("WORKS_WITH")
+    students: list[Scientist] = Relation("ADVISED_BY", direction=INCOMING)

@@ -366,3 +366,28 @@ def test_unwind_ingests_nodes_and_edges_on_every_backend(backend: Backend) -> No
         ]
         edges = session.all_with_edges(select(User).traverse(User.best_friend))
         assert [(s.id, e.since, t.id) for s, e, t in edges] == [("p1", date(2021, 3, 4), "p2")]
+
+
+def test_any_of_on_every_backend(backend: Backend) -> None:
+    from runic.ogm.query import any_of, repeat
+    from tests.models import Scientist
+
+    with Session(backend.driver) as session:
+        a, b, c, d = (Scientist(id=k) for k in "abcd")
+        a.advisors, a.colleagues, c.advisors = [b], [c], [d]
+        session.add_all([a, b, c, d])
+    with Session(backend.driver) as session:
+        of_a = select(Scientist).where(Scientist.id == "a")
+        near = of_a.traverse(any_of(Scientist.advisors, Scientist.colleagues)).return_target()
+        if backend.name == "age":  # AGE has no -[:A|B]->: refused before anything is sent
+            with (
+                record_queries(backend.driver) as log,
+                pytest.raises(StatementError, match="age cannot"),
+            ):
+                session.scalars(near)
+            assert log.count == 0
+            return
+        assert sorted(s.id for s in session.scalars(near)) == ["b", "c"]
+        both = any_of(Scientist.advisors, Scientist.colleagues)
+        far = of_a.traverse(repeat(both, max_hops=2)).return_target()
+        assert sorted(s.id for s in session.scalars(far)) == ["b", "c", "d"]

@@ -10,8 +10,8 @@ import pytest
 
 from runic.ogm import AsyncSession, Session, select
 from runic.ogm.exceptions import StatementError
-from runic.ogm.query import count, repeat
-from tests.models import Article, Friendship, User
+from runic.ogm.query import any_of, count, repeat
+from tests.models import Article, Friendship, Scientist, User
 
 
 def _friends(driver: Any) -> None:
@@ -156,3 +156,29 @@ def test_with_pages_the_rows_before_a_traversal_expands_them(driver: Any) -> Non
             first_users.where(User.name == "A")
         with pytest.raises(StatementError, match="needs an order_by"):
             select(User).with_()
+
+
+def test_any_of_follows_several_relation_types_in_one_step(driver: Any) -> None:
+    with Session(driver) as session:
+        a, b, c, d = (Scientist(id=k) for k in "abcd")
+        a.advisors = [b]
+        a.colleagues = [c]
+        c.advisors = [d]
+        session.add_all([a, b, c, d])
+    with Session(driver) as session:
+        near = (
+            select(Scientist)
+            .where(Scientist.id == "a")
+            .traverse(any_of(Scientist.advisors, Scientist.colleagues))
+        )
+        assert sorted(s.id for s in session.scalars(near.return_target())) == ["b", "c"]
+        far = (
+            select(Scientist)
+            .where(Scientist.id == "a")
+            .traverse(repeat(any_of(Scientist.advisors, Scientist.colleagues), max_hops=2))
+        )
+        assert sorted(s.id for s in session.scalars(far.return_target())) == ["b", "c", "d"]
+    with pytest.raises(StatementError, match="another direction"):
+        any_of(Scientist.advisors, Scientist.students)
+    with pytest.raises(StatementError, match="does not join the same models"):
+        any_of(Scientist.advisors, User.best_friend)  # type: ignore[arg-type]

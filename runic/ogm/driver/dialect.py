@@ -19,6 +19,8 @@ class Dialect:
     map_set = True
     #: A node carries one label (AGE): the others are kept as ``_is_<Label>`` markers.
     single_label = False
+    #: ``-[:A|B]->``: several relation types in one pattern (``any_of``).
+    type_alternatives = True
     #: ``get_or_create`` needs ``OPTIONAL MATCH`` then ``MERGE ... ON CREATE SET``.
     atomic_get_or_create = True
     #: The driver runs each stage of a flush as a statement of its own (AGE).
@@ -35,6 +37,11 @@ class Dialect:
     def point_value(self, expression: str) -> str:
         """How to store a ``{latitude, longitude}`` map as the backend's point type."""
         return f"point({expression})"
+
+    def interned_value(self, expression: str) -> str:
+        """How to store a str of an ``interned=True`` field: as it is, unless the backend
+        keeps one copy per distinct value."""
+        return expression
 
     def search_call(self, source: SearchSource, parameter: Callable[[Any], str], alias: str) -> str:
         """The index query of a search, yielding its nodes as ``alias`` and ``_score``."""
@@ -65,6 +72,9 @@ class FalkorDBDialect(Dialect):
 
     def vector_value(self, expression: str) -> str:
         return f"vecf32({expression})"
+
+    def interned_value(self, expression: str) -> str:
+        return f"intern({expression})"
 
     def search_call(self, source: SearchSource, parameter: Callable[[Any], str], alias: str) -> str:
         label = parameter(source.label)
@@ -158,6 +168,7 @@ class AGEDialect(Dialect):
     name = "age"
     map_set = False
     single_label = True
+    type_alternatives = False
     atomic_get_or_create = False
     separate_stages = True
     marker = "_is_"

@@ -1,7 +1,7 @@
 """Declaring node and edge models."""
 
 from runic.ogm.model.edge import Edge
-from runic.ogm.model.fields import Field, FieldAttribute
+from runic.ogm.model.fields import Field, FieldAttribute, new_id
 from runic.ogm.model.mapped import Mapped
 from runic.ogm.model.node import Node
 from runic.ogm.model.registry import registry
@@ -13,12 +13,14 @@ from runic.ogm.model.relations import (
     Relation,
     RelationAttribute,
 )
-from runic.ogm.model.types import GeoLocation, Vector
+from runic.ogm.model.types import ConversionError, Converter, GeoLocation, Vector
 
 __all__ = [
     "BOTH",
     "INCOMING",
     "OUTGOING",
+    "ConversionError",
+    "Converter",
     "Direction",
     "Edge",
     "Field",
@@ -29,5 +31,6 @@ __all__ = [
     "Relation",
     "RelationAttribute",
     "Vector",
+    "new_id",
     "registry",
 ]

@@ -16,8 +16,12 @@ from runic.ogm.model.mapped import is_relation_annotation, unwrap_annotation
 from runic.ogm.model.relations import Relation, RelationAttribute
 from runic.ogm.model.tracking import TrackedList, track_values
 from runic.ogm.model.types import (
+    CheckedConverter,
     ConversionError,
+    Converter,
     IntConverter,
+    InternedStrConverter,
+    StrConverter,
     Vector,
     converter_for,
     split_optional,
@@ -241,9 +245,20 @@ def _make_field(
         declaration = FieldDeclaration(default=declared)
     inner, nullable = split_optional(annotation)
     try:
-        converter = converter_for(inner, declaration.vector)
+        if declaration.converter is not None:
+            converter: Converter = CheckedConverter(declaration.converter, where)
+        else:
+            converter = converter_for(inner, declaration.vector)
     except TypeError as error:
         raise ModelDefinitionError(f"{where}: {error}") from None
+    if declaration.generated and not isinstance(converter, StrConverter):
+        raise ModelDefinitionError(
+            f"{where}: Field(generated=True) makes str keys (new_id()); annotate it Mapped[str]"
+        )
+    if declaration.interned:
+        if type(converter) is not StrConverter:
+            raise ModelDefinitionError(f"{where}: Field(interned=True) is for a str field")
+        converter = InternedStrConverter()
     if declaration.version:
         declaration = _version_declaration(where, declaration, converter, nullable)
     attribute: FieldAttribute[Any] = FieldAttribute(cls, name, converter, nullable, declaration)

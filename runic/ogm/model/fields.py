@@ -7,6 +7,7 @@ instance it is the value, validated on every assignment.
 from __future__ import annotations
 
 import copy
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Literal, overload
@@ -53,6 +54,18 @@ class FieldDeclaration:
     #: The optimistic-locking counter: every flush that updates or deletes the entity
     #: checks it against the graph and increments it (see StaleDataError).
     version: bool = False
+    #: A str key made by runic (:func:`new_id`) when none is given.
+    generated: bool = False
+    #: A converter of the user's for a type runic does not know (see ``Converter``).
+    converter: Converter | None = None
+    #: FalkorDB keeps one copy of each distinct value (``intern()``); a str field.
+    interned: bool = False
+
+
+def new_id() -> str:
+    """A new random key (a UUID4 as 32 hex digits): ``Field(default_factory=new_id)``,
+    or ``Field(generated=True)``."""
+    return uuid.uuid4().hex
 
 
 @overload
@@ -65,6 +78,9 @@ def Field(
     unique: bool = False,
     fulltext: bool = False,
     vector: Vector | None = None,
+    generated: bool = False,
+    converter: Converter | None = None,
+    interned: bool = False,
     version: Literal[True],
     init: Literal[False] = False,
 ) -> Any: ...
@@ -80,6 +96,9 @@ def Field(
     unique: bool = False,
     fulltext: bool = False,
     vector: Vector | None = None,
+    generated: bool = False,
+    converter: Converter | None = None,
+    interned: bool = False,
     version: Literal[False] = False,
     init: Literal[True] = True,
 ) -> Any: ...
@@ -94,6 +113,9 @@ def Field(
     unique: bool = False,
     fulltext: bool = False,
     vector: Vector | None = None,
+    generated: bool = False,
+    converter: Converter | None = None,
+    interned: bool = False,
     version: bool = False,
     init: bool | None = None,
 ) -> Any:
@@ -103,6 +125,13 @@ def Field(
     optimistic-locking counter: it starts at 1 and runic maintains it, so type checkers
     do not offer it as a constructor argument. ``init`` only says that to them (it
     follows ``version``).
+
+    ``generated=True`` makes a str key with :func:`new_id` when none is given (for type
+    checkers, which read only ``default``/``default_factory``, write
+    ``default_factory=new_id``). ``converter`` stores a type runic does not know through
+    a :class:`~runic.ogm.model.types.Converter` of yours. ``interned=True`` (a str field)
+    has FalkorDB keep one copy of each distinct value (``intern()``); other backends store
+    it as it is.
     """
     if init is not None and init is not (not version):
         raise TypeError(
@@ -113,6 +142,15 @@ def Field(
         raise TypeError("Field() takes default or default_factory, not both")
     if default_factory is not None and not callable(default_factory):
         raise TypeError(f"Field(default_factory=...) must be callable, got {default_factory!r}")
+    if generated:
+        if default is not MISSING or default_factory not in (None, new_id):
+            raise TypeError("Field(generated=True) makes the default; give no other")
+        default_factory = new_id
+    if converter is not None and not isinstance(converter, Converter):
+        raise TypeError(
+            "Field(converter=...) takes an instance of a runic.ogm.model.Converter subclass, "
+            f"got {converter!r}"
+        )
     return FieldDeclaration(
         default=default,
         default_factory=default_factory,
@@ -122,6 +160,9 @@ def Field(
         fulltext=fulltext,
         vector=vector,
         version=version,
+        generated=generated,
+        converter=converter,
+        interned=interned,
     )
 
 

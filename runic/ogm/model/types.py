@@ -27,11 +27,12 @@ from runic.ogm.values import (
 )
 
 # How a stored value is written: most are plain properties, some need a database function.
-StorageKind = Literal["plain", "vector", "point"]
+StorageKind = Literal["plain", "vector", "point", "interned"]
 
 
 class ConversionError(Exception):
-    """Internal: a value does not fit a converter; the model layer adds class and field."""
+    """A value does not fit a converter (raised by ``validate``); the model turns it into a
+    FieldValidationError naming the class and field."""
 
     def __init__(self, expected: str, actual: Any, detail: str | None = None) -> None:
         self.expected = expected
@@ -115,6 +116,36 @@ class StrConverter(Converter):
             return storable_str(value)
         except UnstorableValue as refused:
             raise ConversionError("str", value, str(refused)) from None
+
+
+class CheckedConverter(Converter):
+    """A converter of the user's (``Field(converter=...)``), whose stored values are
+    checked to be plain values before they are sent."""
+
+    def __init__(self, inner: Converter, where: str) -> None:
+        self.inner = inner
+        self.where = where
+        self.mutable = inner.mutable
+
+    def validate(self, value: Any) -> Any:
+        return self.inner.validate(value)
+
+    def to_db(self, value: Any) -> Any:
+        from runic.ogm.query.parameters import plain_stored
+
+        return plain_stored(self.inner.to_db(value), f"{self.where}: the stored value")
+
+    def from_db(self, value: Any) -> Any:
+        return self.inner.from_db(value)
+
+    def describe(self) -> str:
+        return self.inner.describe()
+
+
+class InternedStrConverter(StrConverter):
+    """A str that FalkorDB keeps one copy of per distinct value (``Field(interned=True)``)."""
+
+    storage: StorageKind = "interned"
 
 
 class IntConverter(Converter):

@@ -9,7 +9,7 @@ from runic.ogm.query.compiler import (
 from runic.ogm.query.expressions import Expression
 from runic.ogm.query.functions import Aggregate, avg, collect, count, max_, min_, sum_
 from runic.ogm.query.search import SearchHit, fulltext_search, vector_search
-from runic.ogm.query.statement import Repeat, Select, repeat, select
+from runic.ogm.query.statement import AnyOf, Repeat, Select, any_of, repeat, select
 from runic.ogm.query.terms import (
     Term,
     abs_,
@@ -30,6 +30,7 @@ from runic.ogm.query.terms import (
 
 __all__ = [
     "Aggregate",
+    "AnyOf",
     "Column",
     "CompiledQuery",
     "Expression",
@@ -38,6 +39,7 @@ __all__ = [
     "Select",
     "Term",
     "abs_",
+    "any_of",
     "avg",
     "coalesce",
     "collect",

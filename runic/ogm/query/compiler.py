@@ -161,7 +161,13 @@ class _SelectCompiler:
                 lines.append(f"MATCH {target}")
             else:
                 hops = f"*{step.hops[0]}..{step.hops[1]}" if step.hops is not None else ""
-                edge = f"[{self.edge_aliases[index]}:{quote(step.relation.type)}{hops}]"
+                if step.also and not self.dialect.type_alternatives:
+                    raise StatementError(
+                        f"any_of(): {self.dialect.name} cannot follow several relation types "
+                        "in one step; traverse each relation in a statement of its own"
+                    )
+                types = "|".join(quote(name) for name in (step.relation.type, *step.also))
+                edge = f"[{self.edge_aliases[index]}:{types}{hops}]"
                 source = f"({self.aliases[index - 1]})"
                 direction = step.direction or step.relation.direction
                 clause = "OPTIONAL MATCH" if step.optional else "MATCH"
@@ -234,7 +240,7 @@ class _SelectCompiler:
         target = self.property_of(context, field)
         right = self.term(context, value, field)
         storage = field.converter.storage
-        if storage != "plain" and isinstance(value, Parameter | Constant):
+        if storage in ("vector", "point") and isinstance(value, Parameter | Constant):
             if op == "IN":
                 inner = stored_value(self.dialect, storage, "_v")
                 return f"any(_v IN {right} WHERE {target} = {inner})"
@@ -263,7 +269,7 @@ class _SelectCompiler:
             if expression.op == "HAS":
                 return f"{parameter} IN {target}"
             storage = expression.field.converter.storage
-            if storage != "plain":  # a point or vector is compared as the stored type
+            if storage in ("vector", "point"):  # compared as the stored type
                 if expression.op == "IN":
                     value = stored_value(self.dialect, storage, "_v")
                     return f"any(_v IN {parameter} WHERE {target} = {value})"
@@ -738,4 +744,8 @@ def special_fields(model: type[Entity]) -> dict[str, str]:
 
 def stored_value(dialect: Dialect, storage: str, source: str) -> str:
     """The dialect's constructor around ``source`` for a vector or point field."""
-    return dialect.vector_value(source) if storage == "vector" else dialect.point_value(source)
+    if storage == "vector":
+        return dialect.vector_value(source)
+    if storage == "interned":
+        return dialect.interned_value(source)
+    return dialect.point_value(source)

@@ -67,6 +67,12 @@ def plain_value(value: Any, dialect: Dialect, method: str, where: str) -> Any:
     return _Checker(dialect.float_digits, method).plain(value, where)
 
 
+def plain_stored(value: Any, where: str) -> Any:
+    """A value a converter of the user's stored, checked to be plain (see the module
+    docstring): anything else would reach the client, which writes its ``str()``."""
+    return _Checker(None, "Field(converter=...)").plain(value, where)
+
+
 def bind_named(
     named: tuple[tuple[str, FieldAttribute[Any] | None], ...],
     values: Mapping[str, Any] | None,

@@ -39,6 +39,8 @@ class Step:
     direction: Direction | None = None
     #: repeat(relation, min_hops=, max_hops=): a path of that many edges.
     hops: tuple[int, int] | None = None
+    #: any_of(relation, ...): the types of the other relations followed as well.
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,9 +48,42 @@ class Repeat[N: Node]:
     """``repeat(User.friends, min_hops=1, max_hops=3)``: a relation followed over a path
     of ``min_hops`` to ``max_hops`` edges, for :meth:`Select.traverse`."""
 
-    relation: RelationAttribute[N]
+    relation: RelationAttribute[N] | AnyOf[N]
     min_hops: int
     max_hops: int
+
+
+@dataclass(frozen=True, slots=True)
+class AnyOf[N: Node]:
+    """``any_of(User.friends, User.colleagues)``: relations of one source and target
+    model followed in one step (``-[:FRIEND|COLLEAGUE]->``), for :meth:`Select.traverse`."""
+
+    relations: tuple[RelationAttribute[N], ...]
+
+
+def any_of[N: Node](*relations: RelationAttribute[N]) -> AnyOf[N]:
+    """Several relations of the same source and target models, followed in one step;
+    the first one's direction applies (override it with ``traverse(direction=...)``)."""
+    from runic.ogm.model.relations import RelationAttribute
+
+    if len(relations) < 2:
+        raise StatementError("any_of() takes at least two relations")
+    for relation in relations:
+        if not isinstance(relation, RelationAttribute):
+            raise StatementError(f"any_of() takes relations such as User.friends, got {relation!r}")
+    first = relations[0]
+    for relation in relations[1:]:
+        if relation.model is not first.model or relation.target is not first.target:
+            raise StatementError(
+                f"any_of(): {relation.model.__name__}.{relation.name} does not join the same "
+                f"models as {first.model.__name__}.{first.name}"
+            )
+        if relation.declaration.direction is not first.declaration.direction:
+            raise StatementError(
+                f"any_of(): {relation.model.__name__}.{relation.name} goes another direction "
+                f"than {first.model.__name__}.{first.name}; pass traverse(direction=...)"
+            )
+    return AnyOf(tuple(relations))
 
 
 #: The longest path a repeat() may follow: a bound on the work one query can ask for.
@@ -56,13 +91,13 @@ MAX_HOPS = 32
 
 
 def repeat[N: Node](
-    relation: RelationAttribute[N], *, min_hops: int = 1, max_hops: int
+    relation: RelationAttribute[N] | AnyOf[N], *, min_hops: int = 1, max_hops: int
 ) -> Repeat[N]:
     """A relation followed over a path of ``min_hops`` to ``max_hops`` edges (``max_hops``
     at most 32): ``select(User).traverse(repeat(User.friends, max_hops=3))``."""
     from runic.ogm.model.relations import RelationAttribute
 
-    if not isinstance(relation, RelationAttribute):
+    if not isinstance(relation, RelationAttribute | AnyOf):
         raise StatementError(f"repeat() takes a relation such as User.friends, got {relation!r}")
     for name, hops in (("min_hops", min_hops), ("max_hops", max_hops)):
         if isinstance(hops, bool) or not isinstance(hops, int) or hops < 0:
@@ -167,7 +202,7 @@ class Select[T]:
 
     def traverse[N: Node](
         self,
-        relation: RelationAttribute[N] | Repeat[N],
+        relation: RelationAttribute[N] | Repeat[N] | AnyOf[N],
         *,
         edge_alias: str | None = None,
         optional: bool = False,
@@ -186,6 +221,10 @@ class Select[T]:
         if isinstance(relation, Repeat):
             hops = (relation.min_hops, relation.max_hops)
             relation = relation.relation
+        also: tuple[str, ...] = ()
+        if isinstance(relation, AnyOf):
+            also = tuple(other.type for other in relation.relations[1:])
+            relation = relation.relations[0]
         if not isinstance(relation, RelationAttribute):
             raise StatementError(
                 f"traverse() takes a relation such as User.articles, got {relation!r}"
@@ -208,7 +247,7 @@ class Select[T]:
             )
         if edge_alias is not None:
             validate_identifier(edge_alias, "edge alias")
-        step = Step(relation.target, relation, None, edge_alias, optional, direction, hops)
+        step = Step(relation.target, relation, None, edge_alias, optional, direction, hops, also)
         traversal = _evolve(self, steps=(*self.steps, step), into=Traversal)
         return cast("Traversal[T, N]", traversal)
 
@@ -496,7 +535,7 @@ def bind_field(steps: tuple[Step, ...], context: int, field: FieldAttribute[Any]
         for index in range(context, 0, -1):
             step = steps[index]
             edge = step.relation.edge if step.relation is not None else None
-            if edge is not None and issubclass(edge, field.model):
+            if edge is not None and issubclass(edge, field.model) and not step.also:
                 if step.hops is not None:
                     raise StatementError(
                         f"{field.model.__name__}.{field.name}: a repeat() step is a path of "
