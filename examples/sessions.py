@@ -83,6 +83,17 @@ def tour(driver: FalkorDBDriver) -> None:
         session.unrelate(ada, Member.follows, bob)
     # [/edges]
 
+    # [expire]
+    with Session(driver) as session, record_queries(driver) as log:
+        ada = session.get_one(Member, "ada")
+        session.execute("MATCH (m:Member {id: 'ada'}) SET m.name = 'Ada L.'")  # elsewhere
+        print("held:", ada.name)  # the identity map keeps what it read
+        session.expire(ada, "name")  # the next read comes from the graph
+        print("expired:", ada.name, "| queries:", log.count)
+        session.expunge_all()  # let go of everything; the session stays open
+        print("again:", session.get_one(Member, "ada") is not ada)
+    # [/expire]
+
     # [failure]
     sync_schema(driver, [Member])  # the unique constraint on Member.email
     session = Session(driver)

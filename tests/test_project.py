@@ -61,6 +61,8 @@ def test_session_tour_prints_the_expected_results() -> None:
     assert "members: [('Ada', 1), ('Bob', 0)]" in result.stdout
     assert "Ada follows Bob since 2024-01-01" in result.stdout
     assert "refused: Member(id='eve'" in result.stdout
+    assert "held: Ada" in result.stdout and "expired: Ada L. | queries: 3" in result.stdout
+    assert "again: True" in result.stdout
 
 
 def test_async_tour_prints_the_expected_results() -> None:

@@ -125,3 +125,17 @@ def test_field_options_on_every_backend(backend: Backend) -> None:
     with Session(backend.driver) as session:
         ticket = session.get_one(Voucher, "t1")
         assert (ticket.price, ticket.city) == (Decimal("1.50"), "Rome")
+
+
+def test_the_docs_example_of_field_options_runs(driver: Any) -> None:
+    from tests.docs_blocks import block_containing
+
+    namespace: dict[str, Any] = {"__name__": "docs_models"}
+    block = block_containing("models.rst", "class DecimalAsText")
+    exec(compile(block, "models.rst", "exec", dont_inherit=True), namespace)
+    receipt, model = namespace["receipt"], namespace["Receipt"]
+    assert len(receipt.id) == 32 and receipt.currency == "EUR"
+    with Session(driver) as session:
+        session.add(receipt)
+    with Session(driver) as session:
+        assert session.get_one(model, receipt.id).total == Decimal("19.99")
