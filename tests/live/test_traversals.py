@@ -182,3 +182,23 @@ def test_any_of_follows_several_relation_types_in_one_step(driver: Any) -> None:
         any_of(Scientist.advisors, Scientist.students)
     with pytest.raises(StatementError, match="does not join the same models"):
         any_of(Scientist.advisors, User.best_friend)  # type: ignore[arg-type]
+
+
+def test_on_names_the_step_a_field_reads(driver: Any) -> None:
+    _friends(driver)
+    with Session(driver) as session:
+        pairs = (
+            select(User)
+            .alias("u")
+            .traverse(User.best_friend, edge_alias="f")
+            .alias("friend")
+            .where(User.id.in_(["a", "b"]), on="u")  # the root, not the friend
+            .where(Friendship.since > date(2020, 6, 1), on="f")
+            .order_by(User.id, on="u")
+            .project("u.id", "friend.id")
+        )
+        assert session.scalars(pairs) == [("b", "c")]
+        with pytest.raises(StatementError, match="no step is called 'x'"):
+            select(User).where(User.id == "a", on="x")
+        with pytest.raises(StatementError, match="another step than 'u'"):
+            select(User).alias("u").traverse(User.articles).where(Article.id == "a1", on="u")

@@ -172,8 +172,14 @@ class Select[T]:
     def returned_model(self) -> type[Node]:
         return self.steps[self.returns].model
 
-    def where(self, *conditions: Expression) -> Self:
-        """Keep rows matching every condition (several calls AND together)."""
+    def where(self, *conditions: Expression, on: str | None = None) -> Self:
+        """Keep rows matching every condition (several calls AND together).
+
+        A field reads the most recent step of its model; ``on="alias"`` makes the
+        conditions' fields read the step (or edge) of that alias instead, for a model
+        that appears at several steps (``select(User).alias("u").traverse(User.friends)``).
+        """
+        context = self.current if on is None else self.step_named(on)
         bound = list(self.conditions)
         for condition in conditions:
             if not isinstance(condition, Expression):
@@ -181,14 +187,34 @@ class Select[T]:
                     "where() takes conditions such as User.name == 'Alice', "
                     f"got {type(condition).__name__}"
                 )
-            steps = [bind_field(self.steps, self.current, f) for f in condition.fields()]
+            try:
+                steps = [bind_field(self.steps, context, f) for f in condition.fields()]
+            except StatementError:
+                if on is None:
+                    raise
+                steps = [-1]
+            if on is not None and any(step != context for step in steps):
+                raise StatementError(
+                    f"where(on={on!r}): the condition reads a field of another step than {on!r}"
+                )
             if self.stages and max(steps, default=0) <= self.stages[-1].step:
                 raise StatementError(
                     "where() after with_() filters the steps paged by it; filter them "
                     "before with_(), or filter a later traversal"
                 )
-            bound.append((self.current, condition))
+            bound.append((context, condition))
         return _evolve(self, conditions=tuple(bound))
+
+    def step_named(self, alias: str) -> int:
+        """The index of the step whose node or edge is called ``alias``."""
+        for index, step in enumerate(self.steps):
+            if alias in (step.alias, step.edge_alias):
+                return index
+        names = [n for step in self.steps for n in (step.alias, step.edge_alias) if n]
+        raise StatementError(
+            f"no step is called {alias!r} (aliases: {', '.join(names) or 'none'}); name one "
+            "with alias() or traverse(edge_alias=...)"
+        )
 
     def alias(self, name: str) -> Self:
         """Name the current step (the root, or the last traversal target)."""
@@ -266,12 +292,23 @@ class Select[T]:
             )
         return _evolve(self, returns=self.current)
 
-    def order_by(self, key: FieldAttribute[Any] | str, desc: bool = False) -> Self:
-        """Sort by a field, ``"alias.property"`` or an aggregate name; calls add keys."""
+    def order_by(
+        self, key: FieldAttribute[Any] | str, desc: bool = False, *, on: str | None = None
+    ) -> Self:
+        """Sort by a field, ``"alias.property"`` or an aggregate name; calls add keys.
+        ``on="alias"`` reads the field at that step (see :meth:`where`)."""
+        from runic.ogm.model.fields import FieldAttribute
+
+        context = self.current if on is None else self.step_named(on)
+        if on is not None:
+            if not isinstance(key, FieldAttribute):
+                raise StatementError("order_by(on=...) takes a field; name others 'alias.property'")
+            if bind_field(self.steps, context, key) != context:
+                raise StatementError(f"order_by(on={on!r}): {key.name} is not a field of {on!r}")
         self._check_key(key, "order_by()")
         if not isinstance(desc, bool):
             raise StatementError(f"order_by(desc=...) must be a bool, got {desc!r}")
-        return _evolve(self, ordering=(*self.ordering, OrderKey(key, self.current, desc)))
+        return _evolve(self, ordering=(*self.ordering, OrderKey(key, context, desc)))
 
     def order_by_random(self) -> Self:
         """Rows in a random order, e.g. ``select(Quote).order_by_random().limit(1)``."""

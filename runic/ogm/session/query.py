@@ -32,11 +32,13 @@ class QueryBuilder[T]:
     def _with(self, statement: Select[Any]) -> Self:
         return type(self)(self.session, statement)
 
-    def where(self, *conditions: Expression) -> Self:
-        return self._with(self.statement.where(*conditions))
+    def where(self, *conditions: Expression, on: str | None = None) -> Self:
+        return self._with(self.statement.where(*conditions, on=on))
 
-    def order_by(self, key: FieldAttribute[Any] | str, desc: bool = False) -> Self:
-        return self._with(self.statement.order_by(key, desc=desc))
+    def order_by(
+        self, key: FieldAttribute[Any] | str, desc: bool = False, *, on: str | None = None
+    ) -> Self:
+        return self._with(self.statement.order_by(key, desc=desc, on=on))
 
     def order_by_random(self) -> Self:
         return self._with(self.statement.order_by_random())
