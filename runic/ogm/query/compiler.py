@@ -315,11 +315,7 @@ class _SelectCompiler:
             order.append(expression + (" DESC" if key.descending else ""))
         if search is not None and not order:
             order.append("_score DESC" if self.dialect.search_best_first(search) else "_score")
-        if statement.shuffled:
-            order.append("rand()")
-        if order:
-            lines.append("ORDER BY " + ", ".join(order))
-        lines += self.paging()
+        lines += self.order_and_page(order)
         name = self.names[statement.returns]
         if search is not None:
             return lines, (Column(name, "node"), Column("_score"))
@@ -416,11 +412,7 @@ class _SelectCompiler:
                     )
                 expression = quote(name)
             order.append(expression + (" DESC" if key.descending else ""))
-        if statement.shuffled:
-            order.append("rand()")
-        if order:
-            lines.append("ORDER BY " + ", ".join(order))
-        lines += self.paging()
+        lines += self.order_and_page(order)
         return lines, tuple(columns)
 
     def projection_return(self) -> tuple[list[str], tuple[Column, ...]]:
@@ -450,11 +442,7 @@ class _SelectCompiler:
             else:
                 expression = self.property_of(key.context, key.key)
             order.append(expression + (" DESC" if key.descending else ""))
-        if statement.shuffled:
-            order.append("rand()")
-        if order:
-            lines.append("ORDER BY " + ", ".join(order))
-        lines += self.paging()
+        lines += self.order_and_page(order)
         return lines, tuple(columns)
 
     def projected_column(self, labeled: Labeled[Any]) -> Column:
@@ -520,6 +508,14 @@ class _SelectCompiler:
         if self.statement.ordering:
             lines.append("ORDER BY _i")
         return lines, tree
+
+    def order_and_page(self, order: list[str]) -> list[str]:
+        """``ORDER BY`` the keys given (then randomly, for ``order_by_random()``), ``SKIP``
+        and ``LIMIT``: the tail of every kind of ``RETURN``."""
+        if self.statement.shuffled:
+            order = [*order, "rand()"]
+        lines = ["ORDER BY " + ", ".join(order)] if order else []
+        return lines + self.paging()
 
     def paging(self) -> list[str]:
         statement = self.statement
