@@ -1,4 +1,4 @@
-# Sourced by scripts/setup and scripts/test: find Python >= 3.12, make .venv, install runic[dev].
+# Sourced by scripts/setup and scripts/test: find Python >= 3.12, make .venv, install runic-ogm[dev].
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -40,8 +40,10 @@ ensure_venv() {
     local want
     want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
     if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "runic: installing runic[dev] into .venv" >&2
+        echo "runic: installing runic-ogm[dev] into .venv" >&2
         "$VENV/bin/python" -m pip install --quiet --upgrade pip </dev/null
+        # The distribution was called "runic" before it became runic-ogm.
+        "$VENV/bin/python" -m pip uninstall --quiet --yes runic </dev/null >/dev/null 2>&1 || true
         "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev]" </dev/null
         echo "$want" >"$stamp"
     fi

@@ -1,6 +1,6 @@
 """The Apache AGE driver, over ``psycopg`` 3: Cypher inside PostgreSQL.
 
-Install with ``pip install runic[age]``. Each query becomes
+Install with ``pip install 'runic-ogm[age]'``. Each query becomes
 ``SELECT * FROM ag_catalog.cypher('graph', $q$ ... $q$, %s) AS (c0 agtype, ...)``: the
 parameters travel as one agtype map, and the result columns are declared from the
 query's final ``RETURN``. Each query runs in its own transaction, committed when it
@@ -34,7 +34,7 @@ from runic.ogm.identifiers import validate_identifier
 try:
     import psycopg
 except ImportError as missing:  # pragma: no cover - exercised without the extra
-    raise ImportError("the AGE driver needs psycopg 3: pip install 'runic[age]'") from missing
+    raise ImportError("the AGE driver needs psycopg 3: pip install 'runic-ogm[age]'") from missing
 
 #: Marks where AGE's ``::vertex``/``::edge`` type suffixes were, so JSON can read them.
 _KIND = "__runic_age_kind__"
@@ -291,6 +291,9 @@ class AGEDriver:
     @property
     def name(self) -> str:
         return self.graph
+
+    def __repr__(self) -> str:
+        return f"AGEDriver(graph={self.graph!r}, server={self._address!r})"
 
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False

@@ -1,6 +1,6 @@
 """The Bolt driver, over the ``neo4j`` package, for Neo4j 5, Memgraph and ArcadeDB.
 
-Install with ``pip install runic[neo4j]``. Each query runs in an explicit transaction of
+Install with ``pip install 'runic-ogm[neo4j]'``. Each query runs in an explicit transaction of
 its own (BEGIN, RUN, COMMIT): a flush is one query, so it commits or rolls back whole, and
 two sessions never share a transaction.
 
@@ -59,7 +59,7 @@ try:
     from neo4j import graph as neo4j_graph
 except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise ImportError(
-        "the Bolt driver needs the neo4j package: pip install 'runic[neo4j]'"
+        "the Bolt driver needs the neo4j package: pip install 'runic-ogm[neo4j]'"
     ) from missing
 
 #: runic's connection options under the names the ``neo4j`` client gives them.
@@ -184,6 +184,12 @@ class BoltDriver:
     @property
     def name(self) -> str:
         return self.database or "default"
+
+    def __repr__(self) -> str:
+        return (
+            f"BoltDriver(dialect={self.dialect.name!r}, database={self.name!r}, "
+            f"server={self._address!r})"
+        )
 
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False

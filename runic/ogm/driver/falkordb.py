@@ -30,6 +30,7 @@ from runic.ogm.driver.falkordb_lane import (
     CommandNotSent,
     ConnectionLane,
     NoConnectionFree,
+    own_async_pool,
     pool_limit,
     watch_embedded,
 )
@@ -409,6 +410,9 @@ class FalkorDBDriver:
     def name(self) -> str:
         return str(self.graph.name)
 
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(graph={self.name!r}, server={self._address!r})"
+
     def _send(self, query: str, read_only: bool) -> QueryResult:
         graph, lane = self.graph, self._lane
         if lane is not None:
@@ -659,6 +663,7 @@ class AsyncFalkorDBDriver:
         # Set after construction: falkordb.asyncio probes the server with a sync client
         # built from the same arguments, which an asyncio Retry would break.
         client.connection.set_retry(async_no_retry())
+        own_async_pool(client.connection.connection_pool)
         return client.select_graph(self._graph_name)
 
     def _handle(self) -> _LoopHandle:
@@ -681,6 +686,9 @@ class AsyncFalkorDBDriver:
     @property
     def name(self) -> str:
         return self._graph_name
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(graph={self.name!r}, server={self._address!r})"
 
     async def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False

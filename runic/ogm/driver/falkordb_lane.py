@@ -60,9 +60,33 @@ def pool_limit(pool: Any, given: int | None) -> int | None:
 _lanes: weakref.WeakSet[ConnectionLane | AsyncConnectionLane] = weakref.WeakSet()
 
 
+#: The async connection pools runic's drivers opened themselves (see ``own_async_pool``).
+_async_pools: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def own_async_pool(pool: Any) -> None:
+    """Have the connections of an async pool a driver opened closed with the lanes: at
+    exit, and when an embedded server is closed. Pools of event loops that have ended can
+    no longer close themselves, and each open connection keeps an embedded server alive."""
+    _async_pools.add(pool)
+    atexit.unregister(_close_idle_at_exit)  # before the exit handlers of clients made so far
+    atexit.register(_close_idle_at_exit)
+
+
+def _drop_async_pool(pool: Any) -> None:
+    connections = [
+        *getattr(pool, "_available_connections", ()),
+        *getattr(pool, "_in_use_connections", ()),
+    ]
+    for connection in connections:
+        shut_down(connection)
+
+
 def _close_idle_at_exit() -> None:
     for lane in list(_lanes):
         lane.drop_idle()
+    for pool in list(_async_pools):
+        _drop_async_pool(pool)
 
 
 def close_idle_to(path: str) -> None:
@@ -70,6 +94,9 @@ def close_idle_to(path: str) -> None:
     for lane in list(_lanes):
         if lane.path == path:
             lane.drop_idle()
+    for pool in list(_async_pools):
+        if getattr(pool, "connection_kwargs", {}).get("path") == path:
+            _drop_async_pool(pool)
 
 
 def watch_embedded(client: Any) -> None:
@@ -280,11 +307,17 @@ class AsyncConnectionLane(_Lane):
         """Close the idle connections without their event loop, which may have ended."""
         idle, self._idle = self._idle, []
         for connection in idle:
-            transport = getattr(getattr(connection, "_writer", None), "transport", None)
-            sock = transport.get_extra_info("socket") if transport is not None else None
-            if sock is not None:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)  # the server sees the client leave
+            shut_down(connection)
+
+
+def shut_down(connection: Any) -> None:
+    """End an asyncio connection without its event loop, which may have ended: the server
+    sees the client leave (its socket is closed when the connection is collected)."""
+    transport = getattr(getattr(connection, "_writer", None), "transport", None)
+    sock = transport.get_extra_info("socket") if transport is not None else None
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
 
 
 async def _async_closed_by_server(connection: Any) -> bool:

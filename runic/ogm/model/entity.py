@@ -135,6 +135,12 @@ class Entity:
         for name, value in relation_values.items():
             setattr(self, name, value)
 
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a dict of Python values, with the relations that are loaded: their
+        targets as dicts too (a target met again along the same path gives only its key,
+        so cycles end). Unloaded relations are left out: nothing is read."""
+        return _as_dict(self, frozenset())
+
     def _runic_missing_field(self, field: FieldAttribute[Any]) -> Any:
         state = self._runic_state
         if state is None:
@@ -157,6 +163,23 @@ class Entity:
         shown += [name for name in info.fields if name not in shown][: 3 - len(shown)]
         parts = ", ".join(f"{name}={values[name]!r}" for name in shown if name in values)
         return f"{info.name}({parts})"
+
+
+def _as_dict(entity: Entity, path: frozenset[int]) -> dict[str, Any]:
+    info = type(entity).__runic__
+    values = {name: value for name, value in entity._runic_values.items() if name in info.fields}
+    for name, value in values.items():
+        if isinstance(value, list):
+            values[name] = list(value)  # a plain list, not the entity's tracked one
+    if id(entity) in path:
+        return {info.key_name: values[info.key_name]} if info.key_name else {}
+    inner = path | {id(entity)}
+    for name, value in entity._runic_relations.items():
+        if isinstance(value, list):
+            values[name] = [_as_dict(target, inner) for target in value]
+        else:
+            values[name] = None if value is None else _as_dict(value, inner)
+    return values
 
 
 @dataclass(slots=True)

@@ -164,6 +164,13 @@ class Select[T]:
     def current(self) -> int:
         return len(self.steps) - 1
 
+    def __str__(self) -> str:
+        """The Cypher this statement compiles to for FalkorDB; for another backend,
+        ``compile_select(statement, driver.dialect).cypher``."""
+        from runic.ogm.query.compiler import compile_select
+
+        return compile_select(self).cypher
+
     @property
     def root(self) -> type[Node]:
         return self.steps[0].model

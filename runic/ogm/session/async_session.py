@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import AsyncIterator, Callable, Coroutine, Iterable, Mapping, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Coroutine,
+    Iterable,
+    Mapping,
+    Sequence,
+)
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self, overload
 
@@ -21,6 +29,7 @@ from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import TaskGuard
 from runic.ogm.session.query import AsyncQuery, AsyncSearchQuery
+from runic.ogm.session.querylog import logged_async, logging_queries
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
 STREAM_PAGE = 1_000
@@ -125,7 +134,9 @@ class AsyncSession(SessionMethods):
         """Drive an operation, refusing a second task while one is in flight."""
         self._guard.claim(operation)
         try:
-            execute = self.driver.execute
+            execute: Callable[..., Awaitable[Any]] = self.driver.execute
+            if logging_queries():
+                execute = logged_async(execute)
             try:  # Steps' protocol, written out: this runs for every query
                 query = next(operation)
                 while True:

@@ -108,6 +108,17 @@ def _whole[**P](
 class SessionMethods(StagingMethods):
     """Everything a session can do: staging (no I/O) plus these operations."""
 
+    driver: Any
+
+    def __repr__(self) -> str:
+        unit = self._core.unit
+        if unit.closed:
+            state = "closed"
+        else:
+            pending = "changes pending" if unit.pending else "nothing pending"
+            state = f"{len(unit.identity)} entities held, {pending}"
+        return f"<{type(self).__name__} on {self.driver!r}: {state}>"
+
     flush = operation(SessionCore.flush)
     commit = operation(SessionCore.flush)
     rollback = operation(_whole(SessionCore.rollback))

@@ -22,6 +22,7 @@ from runic.ogm.session.key_indexes import indexed_keys
 from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
 from runic.ogm.session.query import Query, SearchQuery
+from runic.ogm.session.querylog import logged, logging_queries
 from runic.ogm.session.unit_of_work import RelationLoader
 
 
@@ -127,6 +128,8 @@ class Session(SessionMethods):
             raise SessionInUseError(THREAD_IN_USE)
         try:
             execute = self.driver.execute
+            if logging_queries():
+                execute = logged(execute)
             try:  # Steps' protocol, written out: this runs for every query
                 query = next(operation)
                 while True:
