@@ -10,6 +10,9 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
+#: pytester runs pytest on a project of its own: the test of runic's pytest plugin.
+pytest_plugins = ["pytester"]
+
 _graph_numbers = itertools.count()
 
 

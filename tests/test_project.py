@@ -157,3 +157,9 @@ def test_queries_tour_prints_the_expected_results() -> None:
     assert "first's books: ['Letters', 'Notes']" in out
     assert "refused: scalars(): the statement's param('age') has no value" in out
     assert "queries sent: 2" in out  # the refused run sent nothing
+
+
+def test_fastapi_service_prints_the_expected_results() -> None:
+    out = run(sys.executable, "examples/fastapi_service.py").stdout
+    assert "created: 201 Ada" in out and "duplicate email: 409" in out
+    assert "found: 200 ['Notes']" in out and "missing: 404" in out

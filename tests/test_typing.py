@@ -27,6 +27,8 @@ DOCS_PRELUDES = {
     "models.rst": "",
     "queries.rst": "from runic.ogm import *\nfrom myapp.models import *\n",
     "async.rst": "",
+    "session.rst": "",
+    "testing.rst": "",
 }
 
 

@@ -26,6 +26,7 @@ import atexit
 import contextlib
 import socket
 import threading
+import time
 import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -89,14 +90,29 @@ def _close_idle_at_exit() -> None:
         _drop_async_pool(pool)
 
 
-def close_idle_to(path: str) -> None:
-    """Close the idle connections of every lane to the unix socket ``path``."""
+def close_idle_to(path: str) -> bool:
+    """Close the idle connections of every lane (and async pool of runic's) to the unix
+    socket ``path``; whether there were any."""
+    found = False
     for lane in list(_lanes):
         if lane.path == path:
             lane.drop_idle()
+            found = True
     for pool in list(_async_pools):
         if getattr(pool, "connection_kwargs", {}).get("path") == path:
             _drop_async_pool(pool)
+            found = True
+    return found
+
+
+def _await_disconnects(client: Any, timeout: float = 1.0) -> None:
+    """Give the embedded server a moment to see the closed connections go: it is stopped
+    only if its client count says this client is the last one."""
+    count = getattr(client, "_connection_count", None)
+    deadline = time.monotonic() + timeout
+    with contextlib.suppress(Exception):
+        while count is not None and count() > 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def watch_embedded(client: Any) -> None:
@@ -110,7 +126,8 @@ def watch_embedded(client: Any) -> None:
         return
 
     def close_lanes_then_clean_up(*args: Any, **kwargs: Any) -> Any:
-        close_idle_to(path)
+        if close_idle_to(path):
+            _await_disconnects(client)
         return cleanup(*args, **kwargs)
 
     close_lanes_then_clean_up._runic_watched = True  # type: ignore[attr-defined]
