@@ -156,7 +156,7 @@ def vertex_label_table(cursor: Any, graph: str, label: str) -> str:
 
 
 class AGEDriver:
-    """A :class:`~runic.ogm.driver.GraphDriver` over one AGE graph in PostgreSQL.
+    """A :class:`~runic.ogm.driver.base.GraphDriver` over one AGE graph in PostgreSQL.
 
     Takes an open ``psycopg.Connection``; the graph is created when it does not exist.
     Its queries share that one connection: each waits at most ``pool_timeout`` seconds
@@ -365,7 +365,8 @@ class AGEDriver:
         )
 
     def ping(self) -> None:
-        """Check the server answers (``SELECT 1``); :class:`ConnectionFailedError` if not."""
+        """Check the server answers (``SELECT 1``); raise
+        :class:`~runic.ogm.exceptions.ConnectionFailedError` if not."""
         try:
             with self._transaction() as cursor:
                 cursor.execute("SELECT 1", prepare=False)

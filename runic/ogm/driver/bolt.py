@@ -98,7 +98,7 @@ def neutral(value: Any) -> Any:
 
 
 class BoltDriver:
-    """A :class:`~runic.ogm.driver.GraphDriver` over a ``neo4j.Driver``.
+    """A :class:`~runic.ogm.driver.base.GraphDriver` over a ``neo4j.Driver``.
 
     ``dialect`` says which server answers: ``"neo4j"`` (the default), ``"memgraph"`` or
     ``"arcadedb"``. ``database`` picks the database on servers that hold several.
@@ -286,7 +286,7 @@ class BoltDriver:
         return keys, rows
 
     def ping(self) -> None:
-        """Check the server answers; :class:`ConnectionFailedError` if not."""
+        """Check the server answers; :class:`~runic.ogm.exceptions.ConnectionFailedError` if not."""
         try:
             self.driver.verify_connectivity()
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:

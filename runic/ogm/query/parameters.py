@@ -3,7 +3,7 @@
 The falkordb client writes parameters into the query text and calls ``str()`` on any
 value it does not know, so an object's ``__str__`` (a ``pathlib.Path``, or one crafted
 for it) would become Cypher. runic sends only None, bool, int, float, str, lists and
-str-keyed dicts of those, under the value rules fields follow (:mod:`runic.ogm.values`);
+str-keyed dicts of those, under the value rules fields follow (``runic.ogm.values``);
 its own value types (date, datetime, Enum, GeoLocation) become their stored form, as a
 field stores them. Anything else raises :class:`~runic.ogm.exceptions.ParameterError`
 naming the parameter and where inside it the value sits.

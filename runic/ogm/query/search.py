@@ -1,5 +1,5 @@
-"""Search statements: a :class:`Select` whose root nodes come from a fulltext or vector
-index, each with a score.
+"""Search statements: a :class:`~runic.ogm.query.statement.Select` whose root nodes
+come from a fulltext or vector index, each with a score.
 
 The rest of the statement (``where``, ``traverse``, ``order_by``, ``limit``...) composes
 as usual. Scores are read with ``session.search(stmt)``; ``scalars(stmt)`` gives the

@@ -1,7 +1,7 @@
 """Terms: the values a statement computes, beyond a node itself.
 
 A term is a model field, a literal, a named parameter (:func:`param`), a function call
-(:func:`coalesce`, :func:`lower`, :func:`fn`, ...), a ``CASE`` (:func:`when`) or a
+(:func:`coalesce`, ``lower``, :func:`fn`, ...), a ``CASE`` (:func:`when`) or a
 search score (:func:`score`). Terms are compared with each other (``User.age >
 Other.age``, ``lower(User.name) == "ada"``), projected as columns
 (``select(User.name, lower(User.email).as_("email"))``), and their literal values always

@@ -157,7 +157,8 @@ class Repository[T: Node](RepositoryBase[T]):
 
 
 class AsyncRepository[T: Node](RepositoryBase[T]):
-    """:class:`Repository` over an :class:`AsyncSession`: every query is awaited."""
+    """:class:`Repository` over an
+    :class:`~runic.ogm.session.async_session.AsyncSession`: every query is awaited."""
 
     session_type = AsyncSession
     query_type = AsyncQuery

@@ -343,7 +343,8 @@ class SessionCore:
     def get_one(
         self, model: type[Node], key: Any, fetch: Sequence[str | RelationAttribute[Any]] = ()
     ) -> Operation[Any]:
-        """The entity with this key; :class:`NoResultError` when there is none."""
+        """The entity with this key; :class:`~runic.ogm.exceptions.NoResultError` when
+        there is none."""
         found = yield from self.get(model, key, fetch)
         if found is None:
             raise NoResultError(f"get_one(): no {model.__name__} with key {key!r}")

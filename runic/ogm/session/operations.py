@@ -1,9 +1,10 @@
 """The public session methods, declared once for both session kinds.
 
 Each method is a core function. On a :class:`Session` it is a function that returns the
-result; on an :class:`AsyncSession` it is a coroutine function. The two sessions share
-one list of methods, signatures and docstrings; each says only how its methods run an
-operation that may query (``_method``) and a call that only stages work (``_staged``).
+result; on an :class:`~runic.ogm.session.async_session.AsyncSession` it is a coroutine
+function. The two sessions share one list of methods, signatures and docstrings; each
+says only how its methods run an operation that may query (``_method``) and a call that
+only stages work (``_staged``).
 """
 
 from __future__ import annotations

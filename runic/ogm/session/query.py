@@ -91,7 +91,7 @@ class QueryBuilder[T]:
 
 
 class Query[T](QueryBuilder[T]):
-    """``session.query(User)`` on a :class:`~runic.ogm.Session`."""
+    """``session.query(User)`` on a :class:`~runic.ogm.session.session.Session`."""
 
     __slots__ = ()
 
@@ -108,7 +108,8 @@ class Query[T](QueryBuilder[T]):
 
 
 class AsyncQuery[T](QueryBuilder[T]):
-    """``session.query(User)`` on an :class:`~runic.ogm.AsyncSession`: ``await q.all()``."""
+    """``session.query(User)`` on an
+    :class:`~runic.ogm.session.async_session.AsyncSession`: ``await q.all()``."""
 
     __slots__ = ()
 
@@ -165,7 +166,7 @@ class SearchQueryBuilder[T](QueryBuilder[T]):
 
 
 class SearchQuery[T](SearchQueryBuilder[T]):
-    """A search on a :class:`~runic.ogm.Session`."""
+    """A search on a :class:`~runic.ogm.session.session.Session`."""
 
     __slots__ = ()
 
@@ -181,7 +182,7 @@ class SearchQuery[T](SearchQueryBuilder[T]):
 
 
 class AsyncSearchQuery[T](SearchQueryBuilder[T]):
-    """A search on an :class:`~runic.ogm.AsyncSession`: ``await q.all()``."""
+    """A search on an :class:`~runic.ogm.session.async_session.AsyncSession`: ``await q.all()``."""
 
     __slots__ = ()
 
