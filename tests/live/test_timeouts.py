@@ -128,7 +128,9 @@ def test_age_takes_runics_connection_options(age_driver: AGEDriver) -> None:
 
     thread = threading.Thread(target=slow)
     thread.start()
-    time.sleep(0.05)  # the slow read holds the connection
+    deadline = time.monotonic() + 5
+    while not driver._lock.locked() and time.monotonic() < deadline:
+        time.sleep(0.005)  # until the slow read holds the connection
     with pytest.raises(ConnectionFailedError, match="pool_timeout"):
         driver.execute("CREATE (:Waited)")
     thread.join(timeout=10)
