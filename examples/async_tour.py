@@ -1,7 +1,7 @@
 """The async tour: AsyncSession, repositories, a connection manager, streaming and
 run_async(), on embedded FalkorDB.
 
-Each block is shown in docs/async.rst; the checks make this script fail if the
+docs/async.rst shows several of its blocks; the checks make this script fail if the
 behaviour it describes ever changes.
 """
 
@@ -45,7 +45,6 @@ class Post(Node):
     published_at: Mapped[datetime | None] = Field(default=None)
 
 
-# [repository]
 class AuthorRepository(AsyncRepository[Author]):
     async def active_in_region(self, region: str) -> list[Author]:
         return await (
@@ -56,11 +55,7 @@ class AuthorRepository(AsyncRepository[Author]):
         )
 
 
-# [/repository]
-
-
 async def tour(driver: AsyncFalkorDBDriver) -> None:
-    # [crud]
     async with AsyncSession(driver) as session:
         session.add(Author(id="ada", name="Ada", email="ada@example.com", region="eu"))
         session.add(Author(id="bob", name="Bob", email="bob@example.com", region="us"))
@@ -69,19 +64,15 @@ async def tour(driver: AsyncFalkorDBDriver) -> None:
         ada = await session.get_one(Author, "ada")
         ada.name = "Ada Lovelace"  # tracked: sent by the next flush
         await session.commit()
-    # [/crud]
     print("renamed:", ada.name)
 
-    # [lazy]
     async with AsyncSession(driver) as session:
         ada = await session.get_one(Author, "ada")
         try:
             print(ada.posts)  # never loaded: an AsyncSession cannot load it behind your back
         except LazyLoadError as error:
             print("lazy:", error)
-    # [/lazy]
 
-    # [eager]
     async with AsyncSession(driver) as session:
         ada = await session.get_one(Author, "ada", fetch=["posts"])
         for day in (1, 2, 3):
@@ -99,7 +90,6 @@ async def tour(driver: AsyncFalkorDBDriver) -> None:
             .return_target()
         )
         posts = await session.scalars(stmt)
-    # [/eager]
     print("posts:", sorted(post.title for post in posts))
 
     # [detached]
@@ -113,7 +103,6 @@ async def tour(driver: AsyncFalkorDBDriver) -> None:
 
 
 async def querying(driver: AsyncFalkorDBDriver) -> None:
-    # [query]
     async with AsyncSession(driver) as session:
         stmt = (
             select(Post)
@@ -130,7 +119,6 @@ async def querying(driver: AsyncFalkorDBDriver) -> None:
 
         builder = session.query(Author).where(Author.region == "eu")
         first = await builder.first()
-    # [/query]
     print("published:", [post.title for post in posts], total)
     print("per region:", sorted((row["n.region"], row["total"]) for row in per_region))
     print("first in eu:", first.name if first else None)
@@ -143,14 +131,12 @@ async def querying(driver: AsyncFalkorDBDriver) -> None:
             print("hit:", post.title, score > 0)
     # [/search]
 
-    # [repository-use]
     async with AsyncSession(driver) as session:
         repo = AuthorRepository(session, Author)
         page = await repo.find_all(skip=0, limit=20)
         how_many = await repo.count()
         has_bob = await repo.exists("bob")
         in_eu = await repo.active_in_region("eu")
-    # [/repository-use]
     print("repository:", [a.id for a in page], how_many, has_bob, [a.id for a in in_eu])
 
 
@@ -207,9 +193,7 @@ async def notebook_cell(driver: AsyncFalkorDBDriver) -> int:
 def main() -> None:
     database = FalkorDB(protocol=2)
     graph = database.select_graph("async_tour")
-    # [open]
     driver = AsyncFalkorDBDriver(graph)  # own async connections to the same graph
-    # [/open]
     asyncio.run(tour(driver))
     graph.query("CALL db.idx.fulltext.createNodeIndex('Post', 'title')")  # the schema
     asyncio.run(querying(driver))

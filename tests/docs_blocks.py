@@ -8,8 +8,9 @@ from pathlib import Path
 DOCS = Path(__file__).resolve().parent.parent / "docs"
 
 
-def code_blocks(page: str) -> list[str]:
-    """Every Python code block of ``docs/<page>``, dedented, in page order."""
+def code_blocks(page: str | Path) -> list[str]:
+    """Every Python code block of ``docs/<page>`` (or of the file at a path), dedented, in
+    page order."""
     lines = (DOCS / page).read_text().splitlines()
     blocks: list[str] = []
     index = 0

@@ -8,6 +8,7 @@ import json
 import re
 import subprocess
 import sys
+import textwrap
 import tomllib
 from collections import defaultdict
 from pathlib import Path
@@ -21,12 +22,29 @@ TYPING = ROOT / "tests" / "typing"
 NEGATIVE = sorted((TYPING / "negative").glob("*.py"))
 PYRIGHT = Path(sys.executable).parent / "pyright"
 
+#: What a docs fragment (a block with ``await`` or ``async with`` at its top level, as a
+#: notebook cell has) is given: it is checked as the body of this coroutine.
+FRAGMENT = """# pyright: reportUnusedImport=false, reportUnusedVariable=false
+from falkordb.asyncio.graph import AsyncGraph
+from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
+
+
+async def docs_fragment(
+    driver: AsyncFalkorDBDriver, session: AsyncSession, async_graph_handle: AsyncGraph
+) -> None:
+"""
+
 #: What each docs page's code blocks assume is already defined.
 DOCS_PRELUDES = {
     "installation.rst": "",
     "models.rst": "",
     "queries.rst": "from runic.ogm import *\nfrom myapp.models import *\n",
-    "async.rst": "",
+    # The async guide's blocks, shown as the guide has them, leave names unused: the
+    # placeholder in ``async with AsyncSession(driver) as session: ...``, an ``import pytest``.
+    "async.rst": (
+        "# pyright: reportUnusedImport=false, reportUnusedVariable=false\n"
+        "from runic.ogm import *\nfrom myapp.models import *\n"
+    ),
     "session.rst": "",
     "testing.rst": "",
 }
@@ -62,15 +80,32 @@ def docs_code(tmp_path_factory: pytest.TempPathFactory) -> list[Path]:
         blocks = code_blocks(page)
         assert blocks, f"{page} has no Python code blocks"
         for number, block in enumerate(blocks):
-            path = directory / f"{page.removesuffix('.rst')}_{number}.py"
-            path.write_text(prelude + block)
-            written.append(path)
+            for part, module in enumerate(_files(block)):
+                path = directory / f"{page.removesuffix('.rst')}_{number}_{part}.py"
+                if _is_fragment(module):
+                    module = FRAGMENT + textwrap.indent(module, "    ")
+                path.write_text(prelude + module)
+                written.append(path)
     readme = (ROOT / "README.md").read_text()
     for number, block in enumerate(re.findall(r"```python\n(.*?)```", readme, re.S)):
         path = directory / f"readme_{number}.py"
         path.write_text(block)
         written.append(path)
     return written
+
+
+def _files(block: str) -> list[str]:
+    """A block that shows several files (``# conftest.py``, then ``# test_x.py``), split."""
+    parts = re.split(r"^(?=# \w+\.py$)", block, flags=re.M)
+    return [part for part in parts if part.strip()]
+
+
+def _is_fragment(block: str) -> bool:
+    try:
+        compile(block, "block", "exec", dont_inherit=True)
+    except SyntaxError as error:
+        return "outside" in str(error) and "function" in str(error)
+    return False
 
 
 def test_every_python_block_of_the_docs_is_code() -> None:

@@ -8,6 +8,8 @@ from typing import Any
 import pytest
 
 from runic.ogm import AsyncSession, select
+from runic.ogm.driver.recording import record_queries
+from tests.live.async_guide.blocks import CRUD, docs_block, namespace, run
 from tests.models import Article, User
 
 COROUTINES = [
@@ -45,25 +47,17 @@ def test_staging_is_sync_and_everything_else_a_coroutine() -> None:
 
 @pytest.mark.asyncio
 async def test_the_crud_block(async_driver: Any) -> None:
-    driver = async_driver
-    async with AsyncSession(driver) as session:
-        # Create
-        session.add(User(id="alice", name="Alice", email="alice@example.com"))
-        await session.commit()
-
-        # Read — always use fetch= for related data
-        user = await session.get(User, "alice", fetch=["articles"])
-
-        # Update
-        user.name = "Alice Smith"
-        await session.commit()
-        async with AsyncSession(driver) as other:
-            assert (await other.get(User, "alice")).name == "Alice Smith"
-
-        # Delete
-        session.delete(user)
-        await session.commit()
-    async with AsyncSession(driver) as session:
+    with record_queries(async_driver) as log:
+        scope = await run(docs_block(CRUD), namespace(driver=async_driver))
+    writes = [
+        query
+        for query in log.queries
+        if not query.read_only and not query.cypher.startswith("CREATE INDEX")
+    ]
+    assert len(writes) == 3  # create, update, delete: one query per commit
+    assert "Alice Smith" in repr(writes[1].params) and "DELETE" in writes[2].cypher
+    assert scope["user"].name == "Alice Smith"
+    async with AsyncSession(async_driver) as session:
         assert await session.get(User, "alice") is None
 
 

@@ -6,9 +6,10 @@ from typing import Any
 
 import pytest
 
-from runic.ogm import AsyncSession, select
+from runic.ogm import AsyncSession
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import DetachedEntityError, LazyLoadError
+from tests.live.async_guide.blocks import LAZY, docs_block, namespace, run
 from tests.models import Article, User
 
 
@@ -32,22 +33,21 @@ async def test_bad_access_raises_and_names_the_fix(async_driver: Any) -> None:
 
 
 @pytest.mark.asyncio
-async def test_good_access_with_fetch_and_traversal(async_driver: Any) -> None:
+async def test_the_docs_block_fails_at_the_bad_line_then_runs_the_good_ones(
+    async_driver: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     await seed(async_driver)
-    async with AsyncSession(async_driver) as session:
-        user = await session.get(User, "alice", fetch=["articles"])
-        assert sorted(article.title for article in user.articles) == ["One", "Two"]
-        stmt = (
-            select(User)
-            .where(User.id == "alice")
-            .alias("u")
-            .traverse(User.articles)
-            .alias("a")
-            .return_target()
-        )
-        articles = await session.scalars(stmt)
-        assert {a.id for a in articles} == {"a1", "a2"}
-        assert all(a in user.articles for a in articles)
+    block = docs_block(LAZY)
+    with record_queries(async_driver) as log, pytest.raises(LazyLoadError):
+        await run(block, namespace(driver=async_driver))
+    assert log.count == 1  # the get; reading .articles sent nothing
+
+    bad_line = "print(user.articles)  # LazyLoadError"
+    assert bad_line in block
+    scope = await run(block.replace(bad_line, "pass"), namespace(driver=async_driver))
+    assert sorted(capsys.readouterr().out.split()) == ["One", "Two"]
+    assert {article.id for article in scope["articles"]} == {"a1", "a2"}
+    assert all(article in scope["user"].articles for article in scope["articles"])
 
 
 @pytest.mark.asyncio

@@ -9,13 +9,19 @@ from typing import Any
 import pytest
 
 from runic.ogm import AsyncSession, select
-from runic.ogm.query import count
+from tests.live.async_guide.blocks import (
+    AGGREGATE,
+    BUILDER,
+    QUERYING,
+    docs_block,
+    namespace,
+    run,
+)
 from tests.models import Article, User
 
 
-@pytest.mark.asyncio
-async def test_the_querying_blocks(async_driver: Any) -> None:
-    async with AsyncSession(async_driver) as session:
+async def seed(driver: Any) -> None:
+    async with AsyncSession(driver) as session:
         session.add_all(
             Article(
                 id=f"a{i}",
@@ -26,32 +32,28 @@ async def test_the_querying_blocks(async_driver: Any) -> None:
             for i in range(30)
         )
         session.add_all(
-            User(id=f"u{i}", name=f"U{i}", email=f"{i}@x", city=["Berlin", "Paris"][i % 2])
+            User(id=f"u{i}", name=f"U{4 - i}", email=f"{i}@x", city=["Berlin", "Paris"][i % 2])
             for i in range(5)
         )
-    async with AsyncSession(async_driver) as session:
-        stmt = (
-            select(Article)
-            .where(Article.published == True)
-            .order_by(Article.published_at, desc=True)
-            .limit(20)
-        )
-        articles = await session.scalars(stmt)
-        total = await session.count(stmt)
-        assert len(articles) == 15 and total == 15
-        assert articles[0].id == "a28"
 
-        stmt = select(User).aggregate(count("*").as_("total"), group_by="n.city")
-        rows = await session.all_rows(stmt)
-        assert sorted(rows, key=str) == [
+
+@pytest.mark.asyncio
+async def test_the_querying_blocks(async_driver: Any) -> None:
+    await seed(async_driver)
+    async with AsyncSession(async_driver) as session:
+        scope = await run(docs_block(QUERYING), namespace(session=session))
+        assert len(scope["articles"]) == 15 and scope["total"] == 15
+        assert [article.id for article in scope["articles"][:2]] == ["a28", "a26"]
+
+        scope = await run(docs_block(AGGREGATE), namespace(session=session))
+        assert sorted(scope["rows"], key=str) == [
             {"n.city": "Berlin", "total": 3},
             {"n.city": "Paris", "total": 2},
         ]
 
-        query = session.query(User).where(User.city == "Paris").order_by(User.name)
-        assert [u.id for u in await query.all()] == ["u1", "u3"]
-        assert (await query.first()).id == "u1"
-        assert await query.count() == 2
+        scope = await run(docs_block(BUILDER), namespace(session=session))
+        assert [user.id for user in scope["everyone"]] == ["u4", "u2", "u0"]
+        assert scope["first"].id == "u4" and scope["how_many"] == 3
 
 
 @pytest.mark.asyncio

@@ -7,17 +7,8 @@ from typing import Any
 import pytest
 
 from runic.ogm import AsyncRepository, AsyncSession, Repository, Session
+from tests.live.async_guide.blocks import REPOSITORY, SUBCLASS, docs_block, namespace, run
 from tests.models import User
-
-
-class UserRepository(AsyncRepository[User]):
-    async def active_in_region(self, region: str) -> list[User]:
-        return await (
-            self.query()
-            .where((User.active == True) & (User.region == region))
-            .order_by(User.name)
-            .all()
-        )
 
 
 def people() -> list[User]:
@@ -31,20 +22,18 @@ def people() -> list[User]:
 
 @pytest.mark.asyncio
 async def test_the_repository_blocks(async_driver: Any) -> None:
-    driver = async_driver
-    async with AsyncSession(driver) as session:
+    async with AsyncSession(async_driver) as session:
         session.add_all(people())
-    async with AsyncSession(driver) as session:
+    scope = await run(docs_block(REPOSITORY), namespace(driver=async_driver))
+    assert (len(scope["users"]), scope["count"], scope["exists"]) == (6, 6, False)
+
+    scope = await run(docs_block(SUBCLASS), namespace())
+    async with AsyncSession(async_driver) as session:
+        regional = scope["UserRepository"](session, User)
+        assert [u.id for u in await regional.active_in_region("EU")] == ["u2", "u0"]
         repo = AsyncRepository(session, User)
-        users = await repo.find_all(skip=0, limit=20)
-        count = await repo.count()
-        exists = await repo.exists("alice")
-        assert (len(users), count, exists) == (6, 6, False)
         assert await repo.exists("u1") and (await repo.get("u1")).id == "u1"
         assert [u.id for u in await repo.find_all(skip=2, limit=2)] == ["u2", "u3"]
-
-        regional = UserRepository(session, User)
-        assert [u.id for u in await regional.active_in_region("EU")] == ["u2", "u0"]
 
 
 def test_the_sync_repository_has_the_same_surface(driver: Any) -> None:

