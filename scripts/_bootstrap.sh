@@ -1,4 +1,6 @@
-# Sourced by scripts/setup and scripts/test: find Python >= 3.12, make .venv, install runic-ogm[dev].
+# Sourced by scripts/setup and scripts/test: find Python >= 3.12, make .venv, install
+# runic-ogm[dev] (everyday development) or runic-ogm[test] (the whole suite: dev plus the
+# test servers, Sphinx and pyright).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
@@ -28,6 +30,7 @@ find_python() {
 }
 
 ensure_venv() {
+    local extra="${1:-dev}"
     if [ ! -x "$VENV/bin/python" ] || ! is_suitable "$VENV/bin/python"; then
         local python
         python="$(find_python)"
@@ -35,16 +38,19 @@ ensure_venv() {
         rm -rf "$VENV"
         "$python" -m venv "$VENV"
     fi
-    # Reinstall only when the dependency list changed since the last install.
+    # Reinstall only when the dependency list changed since the last install, or when
+    # more is wanted than was installed ([test] includes [dev]).
     local stamp="$VENV/.runic-installed"
-    local want
-    want="$(cat "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
-    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
-        echo "runic: installing runic-ogm[dev] into .venv" >&2
-        "$VENV/bin/python" -m pip install --quiet --upgrade pip </dev/null
-        # The distribution was called "runic" before it became runic-ogm.
-        "$VENV/bin/python" -m pip uninstall --quiet --yes runic </dev/null >/dev/null 2>&1 || true
-        "$VENV/bin/python" -m pip install --quiet -e "$ROOT[dev]" </dev/null
-        echo "$want" >"$stamp"
+    local digest have
+    digest="$(sha256sum <"$ROOT/pyproject.toml" | cut -d' ' -f1)"
+    have="$(cat "$stamp" 2>/dev/null || true)"
+    if [ "$have" = "$digest $extra" ] || [ "$have" = "$digest test" ]; then
+        return 0
     fi
+    echo "runic: installing runic-ogm[$extra] into .venv" >&2
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip </dev/null
+    # The distribution was called "runic" before it became runic-ogm.
+    "$VENV/bin/python" -m pip uninstall --quiet --yes runic </dev/null >/dev/null 2>&1 || true
+    "$VENV/bin/python" -m pip install --quiet -e "$ROOT[$extra]" </dev/null
+    echo "$digest $extra" >"$stamp"
 }
