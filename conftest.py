@@ -131,31 +131,33 @@ async def async_driver(graph: Any) -> AsyncIterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def arcadedb_driver() -> Iterator[Any]:
-    """A Bolt driver on an ArcadeDB server this run starts (skipped if it cannot start)."""
-    from tests.backends import ARCADEDB_DATABASE, ARCADEDB_PASSWORD, ArcadeDBProcess
+def arcadedb_server() -> Iterator[Any]:
+    """An ArcadeDB server this run starts (skipped, with the reason, if it cannot start)."""
+    from tests.backends import ArcadeDBProcess
 
     try:
         server = ArcadeDBProcess()
     except Exception as error:
         pytest.skip(f"arcadedb: server did not start here: {error}")
-    from runic.ogm.driver.bolt import BoltDriver
-
-    driver = BoltDriver.from_url(
-        server.url,
-        auth=("root", ARCADEDB_PASSWORD),
-        database=ARCADEDB_DATABASE,
-        dialect="arcadedb",
-    )
-    yield driver
-    driver.close()
+    yield server
     server.stop()
 
 
 @pytest.fixture(scope="session")
-def age_driver() -> Iterator[Any]:
-    """An AGE driver on a PostgreSQL this run starts (skipped if it cannot start)."""
-    from tests.backends import AGE_GRAPH, free_port
+def arcadedb_driver(arcadedb_server: Any) -> Iterator[Any]:
+    """A Bolt driver on the run's ArcadeDB server."""
+    from runic.ogm.driver.bolt import BoltDriver
+    from tests.backends import arcadedb_options
+
+    driver = BoltDriver.from_url(arcadedb_server.url, **arcadedb_options())
+    yield driver
+    driver.close()
+
+
+@pytest.fixture(scope="session")
+def age_server() -> Iterator[Any]:
+    """A PostgreSQL with AGE this run starts (skipped, with the reason, if it cannot start)."""
+    from tests.backends import free_port
     from tests.servers.postgres_age import PostgresAGE
 
     server = PostgresAGE(free_port())
@@ -165,19 +167,32 @@ def age_driver() -> Iterator[Any]:
         server.stop()
         detail = getattr(error, "stderr", "") or error
         pytest.skip(f"age: PostgreSQL with AGE did not start here: {detail}")
-    from runic.ogm.driver.age import AGEDriver
-
-    driver = AGEDriver.from_url(f"{server.url}?graph={AGE_GRAPH}")
-    yield driver
-    driver.close()
+    yield server
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def age_driver(age_server: Any) -> Iterator[Any]:
+    """An AGE driver on the run's PostgreSQL."""
+    from runic.ogm.driver.age import AGEDriver
+    from tests.backends import age_url
+
+    driver = AGEDriver.from_url(age_url(age_server))
+    yield driver
+    driver.close()
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """``backend`` runs each test on every selected backend; a module that opens its
+    sessions with ``backend.session()`` sets ``BACKEND_MODES = ("sync", "async")`` to run
+    them through AsyncSession too."""
     if "backend" in metafunc.fixturenames:
         from tests.backends import selected_backends
 
-        metafunc.parametrize("backend", selected_backends(), indirect=True)
+        modes = getattr(metafunc.module, "BACKEND_MODES", ("sync",))
+        runs = [(name, mode) for name in selected_backends() for mode in modes]
+        ids = [name if len(modes) == 1 else f"{name}-{mode}" for name, mode in runs]
+        metafunc.parametrize("backend", runs, indirect=True, ids=ids)
 
 
 @pytest.fixture
@@ -185,4 +200,4 @@ def backend(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A driver on an empty graph of one live backend; the neutral tests run on each."""
     from tests.backends import backend_fixture_values
 
-    yield from backend_fixture_values(request, request.param)
+    yield from backend_fixture_values(request, *request.param)

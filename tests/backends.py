@@ -3,10 +3,17 @@
 ``RUNIC_BACKENDS`` picks them (comma-separated; default: all of ``falkordb``,
 ``arcadedb`` and ``age``). A backend whose server cannot start here is skipped with the
 reason, which pytest's summary prints (``-ra``).
+
+Each backend runs the neutral tests twice: through a :class:`~runic.ogm.Session` on its
+sync driver, and through an :class:`~runic.ogm.AsyncSession` on its async driver
+(``backend.session()`` gives the one the run is for; the async one is driven from the
+sync test code by :class:`BlockingSession`, on an event loop of the test's own).
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import os
 import socket
 import subprocess
@@ -44,17 +51,123 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+MODES = ("sync", "async")
+
+
+class LoopThread:
+    """An event loop running on a thread of its own, for sync code to run coroutines on."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self._thread.start()
+
+    def run[T](self, coroutine: Any, timeout: float = 300.0) -> T:
+        future = asyncio.run_coroutine_threadsafe(coroutine, self.loop)
+        return future.result(timeout)  # type: ignore[no-any-return]
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(30)
+        self.loop.close()
+
+
+class BlockingSession:
+    """An :class:`~runic.ogm.AsyncSession` (or an async builder of one) used from sync
+    code: every coroutine a method returns is run to its end on the loop thread, so the
+    neutral tests' assertions run unchanged through the async session and driver."""
+
+    def __init__(self, target: Any, loop: LoopThread) -> None:
+        self._target = target
+        self._loop = loop
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self._target, name)
+        if not callable(value):
+            return value
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return self._settle(value(*args, **kwargs))
+
+        return call
+
+    def _settle(self, result: Any) -> Any:
+        from runic.ogm.session.query import AsyncQuery, AsyncSearchQuery
+
+        if inspect.iscoroutine(result):
+            return self._loop.run(result)
+        if isinstance(result, (AsyncQuery, AsyncSearchQuery)):
+            return BlockingSession(result, self._loop)
+        return result
+
+    def __enter__(self) -> BlockingSession:
+        self._loop.run(self._target.__aenter__())
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._loop.run(self._target.__aexit__(*exc_info))
+
+
 @dataclass
 class Backend:
-    """One live backend for one test: a driver on an empty graph, and its raw helpers."""
+    """One live backend for one test: a driver on an empty graph, and its raw helpers.
+
+    ``driver`` is the sync driver, for raw queries and schema calls; ``session()`` opens
+    the session of this run's ``mode`` and ``session_driver`` is the driver it uses.
+    """
 
     name: str
     driver: Any
     #: Make ``label.field`` unique the backend's own way (for constraint tests).
     unique: Callable[[str, str], None]
+    mode: str = "sync"
+    async_driver: Any = None
+    loop: LoopThread | None = None
 
     def rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
         return self.driver.execute(cypher, params or {}).rows
+
+    @property
+    def session_driver(self) -> Any:
+        return self.async_driver if self.mode == "async" else self.driver
+
+    def sync_schema(self, models: list[type], **options: Any) -> Any:
+        """``sync_schema``, or ``async_sync_schema`` on the async driver in an async run."""
+        from runic.ogm.schema import async_sync_schema, sync_schema
+
+        if self.mode == "sync":
+            return sync_schema(self.driver, models, **options)
+        assert self.loop is not None
+        return self.loop.run(async_sync_schema(self.async_driver, models, **options))
+
+    def schema_diff(self, models: list[type], **options: Any) -> Any:
+        from runic.ogm.schema import async_schema_diff, schema_diff
+
+        if self.mode == "sync":
+            return schema_diff(self.driver, models, **options)
+        assert self.loop is not None
+        return self.loop.run(async_schema_diff(self.async_driver, models, **options))
+
+    def session(self, **options: Any) -> Any:
+        """A Session, or in an async run an AsyncSession driven from sync code."""
+        from runic.ogm import AsyncSession, Session
+
+        if self.mode == "sync":
+            return Session(self.driver, **options)
+        assert self.loop is not None
+        return BlockingSession(AsyncSession(self.async_driver, **options), self.loop)
+
+
+def arcadedb_options() -> dict[str, Any]:
+    return {
+        "auth": ("root", ARCADEDB_PASSWORD),
+        "database": ARCADEDB_DATABASE,
+        "dialect": "arcadedb",
+    }
+
+
+def age_url(server: Any) -> str:
+    return f"{server.url}?graph={AGE_GRAPH}"
 
 
 class ArcadeDBProcess:
@@ -150,8 +263,9 @@ def clear(driver: Any) -> None:
     driver.execute("MATCH (n) DETACH DELETE n")
 
 
-def backend_fixture_values(request: Any, name: str) -> Iterator[Backend]:
-    """What the ``backend`` fixture yields for ``name`` (started servers are reused)."""
+def backend_fixture_values(request: Any, name: str, mode: str) -> Iterator[Backend]:
+    """What the ``backend`` fixture yields for ``name`` and ``mode`` (started servers are
+    reused; an async run gets its own event loop thread and async driver)."""
     if name == "falkordb":
         from runic.ogm.driver.falkordb import FalkorDBDriver
 
@@ -166,11 +280,35 @@ def backend_fixture_values(request: Any, name: str) -> Iterator[Backend]:
                     return
                 time.sleep(0.02)
 
-        yield Backend(name, driver, falkordb_unique)
-        return
-    driver = request.getfixturevalue(f"{name}_driver")
-    clear(driver)
-    yield Backend(
-        name, driver, arcadedb_unique(driver) if name == "arcadedb" else age_unique(driver)
-    )
-    clear(driver)
+        backend = Backend(name, driver, falkordb_unique, mode)
+    else:
+        driver = request.getfixturevalue(f"{name}_driver")
+        clear(driver)
+        unique = arcadedb_unique(driver) if name == "arcadedb" else age_unique(driver)
+        backend = Backend(name, driver, unique, mode)
+    if mode == "async":
+        backend.loop = LoopThread()
+        backend.async_driver = _async_driver(request, name)
+    try:
+        yield backend
+    finally:
+        if backend.loop is not None:
+            backend.loop.run(backend.async_driver.close())
+            backend.loop.stop()
+        if name != "falkordb":
+            clear(driver)
+
+
+def _async_driver(request: Any, name: str) -> Any:
+    if name == "falkordb":
+        from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
+
+        return AsyncFalkorDBDriver(request.getfixturevalue("graph"))
+    if name == "arcadedb":
+        from runic.ogm.driver.bolt_async import AsyncBoltDriver
+
+        server = request.getfixturevalue("arcadedb_server")
+        return AsyncBoltDriver.from_url(server.url, **arcadedb_options())
+    from runic.ogm.driver.age_async import AsyncAGEDriver
+
+    return AsyncAGEDriver.from_url(age_url(request.getfixturevalue("age_server")))

@@ -1,23 +1,25 @@
 """The backend-neutral suite: the same models and statements on every live backend.
 
 Parametrized over FalkorDB (embedded), ArcadeDB (Bolt) and Apache AGE (psycopg) by the
-``backend`` fixture; ``RUNIC_BACKENDS`` narrows the list.
+``backend`` fixture, each through a Session on its sync driver and through an
+AsyncSession on its async driver; ``RUNIC_BACKENDS`` narrows the list.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import Any
 
 import pytest
 
-from runic.ogm import Field, Node, Session, delete, select, update
+from runic.ogm import Field, Node, delete, select, update
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import ConstraintViolationError, SchemaError, StatementError
 from runic.ogm.query import avg, count, max_
-from runic.ogm.schema import schema_diff, sync_schema
 from tests.backends import Backend
 from tests.models import Admin, Article, Comment, Friendship, User
+
+BACKEND_MODES = ("sync", "async")
 
 
 class Ticket(Node):
@@ -30,8 +32,8 @@ class Locker(Node):
     room: str = Field(index=True)
 
 
-def seed(driver: Any) -> None:
-    with Session(driver) as session:
+def seed(backend: Backend) -> None:
+    with backend.session() as session:
         alice = User(id="alice", name="Alice", email="a@x", city="Berlin", age=30, tags=["a"])
         alice.articles = [
             Article(id="a1", title="One", published=True, comments=[Comment(id="c1", text="hi")]),
@@ -48,8 +50,8 @@ def seed(driver: Any) -> None:
 
 
 def test_crud_round_trip(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         alice = session.get(User, "alice")
         assert (alice.name, alice.city, alice.age, alice.tags) == ("Alice", "Berlin", 30, ["a"])
         alice.city = None  # removes the property
@@ -62,16 +64,16 @@ def test_crud_round_trip(backend: Backend) -> None:
 
 
 def test_identity_map_and_change_tracking(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         alice = session.get(User, "alice")
         assert session.get(User, "alice") is alice
         assert alice in session.scalars(select(User).where(User.city == "Berlin"))
-        with record_queries(backend.driver) as sent:
+        with record_queries(backend.session_driver) as sent:
             session.flush()  # nothing changed: nothing sent
         assert len(sent) == 0
         alice.age = 31
-        with record_queries(backend.driver) as sent:
+        with record_queries(backend.session_driver) as sent:
             session.flush()
         assert len(sent) == 1 and sent.queries[0].params["b0"] == [
             {"key": "alice", "changes": {"age": 31}}
@@ -79,20 +81,20 @@ def test_identity_map_and_change_tracking(backend: Backend) -> None:
 
 
 def test_polymorphic_reads(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         root = session.get(User, "root")
         assert type(root) is Admin and root.level == 3
         assert {u.id for u in session.scalars(select(User))} == {"alice", "bob", "cy", "root"}
         assert [a.id for a in session.scalars(select(Admin))] == ["root"]
         root.level = 4
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         assert session.get(Admin, "root").level == 4
 
 
 def test_relations_and_edges(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         alice = session.get(User, "alice", fetch=["articles"])
         alice.articles = [a for a in alice.articles if a.id == "a1"]  # unlink a2
         alice.articles.append(Article(id="a3", title="Three"))
@@ -102,7 +104,7 @@ def test_relations_and_edges(backend: Backend) -> None:
             session.get(User, "bob"),
             edge=Friendship(since=date(2020, 1, 2)),
         )
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         alice = session.get(User, "alice", fetch=["articles", "best_friend"])
         assert sorted(a.id for a in alice.articles) == ["a1", "a3"]
         assert alice.best_friend.id == "bob"
@@ -113,9 +115,9 @@ def test_relations_and_edges(backend: Backend) -> None:
 
 
 def test_fetch_is_one_round_trip_with_nested_paths(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
-        with record_queries(backend.driver) as sent:
+    seed(backend)
+    with backend.session() as session:
+        with record_queries(backend.session_driver) as sent:
             alice = session.get(User, "alice", fetch=["articles.comments"])
         assert len(sent) == 1
         comments = {a.id: [c.id for c in a.comments] for a in alice.articles}
@@ -125,8 +127,8 @@ def test_fetch_is_one_round_trip_with_nested_paths(backend: Backend) -> None:
 
 
 def test_traversal_and_paging(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         titles = session.scalars(
             select(User)
             .where(User.id == "alice")
@@ -144,8 +146,8 @@ def test_traversal_and_paging(backend: Backend) -> None:
 
 
 def test_aggregation(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         rows = session.all_rows(
             select(User)
             .where(User.city.is_not_null())
@@ -162,8 +164,8 @@ def test_aggregation(backend: Backend) -> None:
 
 
 def test_bulk_statements_and_merge(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         assert (
             session.execute(update(User).where(User.city == "Berlin").values(age=User.age + 1)) == 2
         )
@@ -181,9 +183,9 @@ def test_bulk_statements_and_merge(backend: Backend) -> None:
 
 def test_a_failed_commit_changes_nothing_and_keeps_the_work(backend: Backend) -> None:
     backend.unique("Ticket", "owner")
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         session.add(Ticket(code="t1", owner="ann"))
-    session = Session(backend.driver)
+    session = backend.session()
     session.add_all([Ticket(code="t2", owner="bob"), Ticket(code="t3", owner="ann")])
     with pytest.raises(ConstraintViolationError):
         session.commit()
@@ -194,7 +196,7 @@ def test_a_failed_commit_changes_nothing_and_keeps_the_work(backend: Backend) ->
 
 
 def test_get_or_create_is_atomic_or_refused_before_io(backend: Backend) -> None:
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         if not backend.driver.dialect.atomic_get_or_create:
             with pytest.raises(StatementError, match="not supported on this backend"):
                 session.get_or_create(Ticket, {"owner": "ann"}, defaults={"code": "t1"})
@@ -208,22 +210,31 @@ def test_get_or_create_is_atomic_or_refused_before_io(backend: Backend) -> None:
     assert backend.rows("MATCH (t:Ticket) RETURN t.code") == [["t1"]]
 
 
+class Wardrobe(Node):
+    """Locker for async runs: ArcadeDB keeps a database's schema between tests."""
+
+    code: str = Field(primary_key=True)
+    room: str = Field(index=True)
+
+
 def test_schema_sync_where_the_backend_has_it(backend: Backend) -> None:
+    model = Locker if backend.mode == "sync" else Wardrobe
+    label = model.__name__
     if backend.name == "age":
         with pytest.raises(SchemaError, match=r"not available on this backend \(age\)"):
-            sync_schema(backend.driver, [Locker])
+            backend.sync_schema([model])
         return
-    done = sync_schema(backend.driver, [Locker])
-    assert {"unique Locker.code", "index Locker.room"} <= {str(item) for item in done.created}
-    assert sync_schema(backend.driver, [Locker]).empty
-    backend.driver.execute("CREATE INDEX FOR (n:Locker) ON (n.colour)")
-    extra = sync_schema(backend.driver, [Locker], drop_extra=True)
-    assert [str(item) for item in extra.dropped] == ["index Locker.colour"]
-    assert schema_diff(backend.driver, [Locker], drop_extra=True).empty
-    with Session(backend.driver) as session:
-        session.add(Locker(code="l1", room="a"))
-    with pytest.raises(ConstraintViolationError), Session(backend.driver) as session:
-        session.add(Locker(code="l1", room="b"))
+    done = backend.sync_schema([model])
+    assert {f"unique {label}.code", f"index {label}.room"} <= {str(item) for item in done.created}
+    assert backend.sync_schema([model]).empty
+    backend.driver.execute(f"CREATE INDEX FOR (n:{label}) ON (n.colour)")
+    extra = backend.sync_schema([model], drop_extra=True)
+    assert [str(item) for item in extra.dropped] == [f"index {label}.colour"]
+    assert backend.schema_diff([model], drop_extra=True).empty
+    with backend.session() as session:
+        session.add(model(code="l1", room="a"))
+    with pytest.raises(ConstraintViolationError), backend.session() as session:
+        session.add(model(code="l1", room="b"))
 
 
 def test_field_types_round_trip(backend: Backend) -> None:
@@ -243,21 +254,21 @@ def test_field_types_round_trip(backend: Backend) -> None:
         "numbers": [1, 2],
         "embedding": [0.5, 0.25, 1.0],
     }
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         session.add(Sample(**values))
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         stored = session.get(Sample, 1)
         assert {name: getattr(stored, name) for name in values} == values
         stored.embedding = [1.0, 0.0, 0.0]
         stored.moment = None
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         again = session.get(Sample, 1)
         assert again.embedding == [1.0, 0.0, 0.0] and again.moment is None
 
 
 def test_a_cypher_word_is_an_alias_on_every_backend(backend: Backend) -> None:
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         statement = (
             select(User).alias("null").where(User.id == "alice").traverse(User.articles)
         ).alias("distinct")
@@ -270,7 +281,7 @@ def test_a_cypher_word_is_an_alias_on_every_backend(backend: Backend) -> None:
 def test_projections_functions_and_params_on_every_backend(backend: Backend) -> None:
     from runic.ogm.query import coalesce, lower, param, when
 
-    seed(backend.driver)
+    seed(backend)
     statement = (
         select(
             User.id,
@@ -281,7 +292,7 @@ def test_projections_functions_and_params_on_every_backend(backend: Backend) -> 
         .where(User.id.in_(param("ids")))
         .order_by("id")
     )
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         rows = session.all_rows(statement, {"adult": 18, "ids": ["alice"]})
         assert rows == [{"id": "alice", "key": "alice", "city": "Berlin", "group": "adult"}]
         assert session.scalars(select(User.id).where(User.city == User.city).order_by("id"))
@@ -294,12 +305,12 @@ def test_traversal_options_on_every_backend(backend: Backend) -> None:
 
     from runic.ogm.query import repeat
 
-    seed(backend.driver)
-    with Session(backend.driver) as session:
+    seed(backend)
+    with backend.session() as session:
         alice, bob, cy = (session.get_one(User, key) for key in ("alice", "bob", "cy"))
         session.relate(alice, User.best_friend, bob, edge=Friendship(since=date(2020, 1, 1)))
         session.relate(bob, User.best_friend, cy, edge=Friendship(since=date(2024, 1, 1)))
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         per_user = (
             select(User)
             .where(User.id.in_(["alice", "bob"]))
@@ -327,13 +338,13 @@ def test_traversal_options_on_every_backend(backend: Backend) -> None:
 
 
 def test_a_batched_delete_runs_bounded_queries_on_every_backend(backend: Backend) -> None:
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         session.add_all(
             [Locker(code=f"l{i:03}", room="r1" if i < 250 else "r2") for i in range(260)]
         )
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         kept = session.get_one(Locker, "l001")
-        with record_queries(backend.driver) as log:
+        with record_queries(backend.session_driver) as log:
             deleted = session.execute(delete(Locker).where(Locker.room == "r1").batch(100))
         assert deleted == 250
         assert log.count == 3  # 100, 100, then 50: a short batch ends it
@@ -351,13 +362,13 @@ def test_unwind_ingests_nodes_and_edges_on_every_backend(backend: Backend) -> No
     articles = [{"id": f"a{i}", "title": f"T{i}"} for i in range(3)]
     wrote = [{"source": "p0", "target": f"a{i}"} for i in range(3)]
     friends = [{"source": "p1", "target": "p2", "since": date(2021, 3, 4)}]
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         assert session.execute(unwind(people).merge(User).batch(7)) == 30
         assert session.execute(unwind(articles).merge(Article)) == 3
         assert session.execute(unwind(wrote).merge(User.articles)) == 3
         assert session.execute(unwind(friends).merge(User.best_friend)) == 1
         assert session.execute(unwind(people[:2]).merge(User)) == 2  # again: by key
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         assert session.count(select(User)) == 30
         assert sorted(a.id for a in session.get_one(User, "p0", fetch=["articles"]).articles) == [
             "a0",
@@ -372,16 +383,16 @@ def test_any_of_on_every_backend(backend: Backend) -> None:
     from runic.ogm.query import any_of, repeat
     from tests.models import Scientist
 
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         a, b, c, d = (Scientist(id=k) for k in "abcd")
         a.advisors, a.colleagues, c.advisors = [b], [c], [d]
         session.add_all([a, b, c, d])
-    with Session(backend.driver) as session:
+    with backend.session() as session:
         of_a = select(Scientist).where(Scientist.id == "a")
         near = of_a.traverse(any_of(Scientist.advisors, Scientist.colleagues)).return_target()
         if backend.name == "age":  # AGE has no -[:A|B]->: refused before anything is sent
             with (
-                record_queries(backend.driver) as log,
+                record_queries(backend.session_driver) as log,
                 pytest.raises(StatementError, match="age cannot"),
             ):
                 session.scalars(near)
@@ -391,3 +402,30 @@ def test_any_of_on_every_backend(backend: Backend) -> None:
         both = any_of(Scientist.advisors, Scientist.colleagues)
         far = of_a.traverse(repeat(both, max_hops=2)).return_target()
         assert sorted(s.id for s in session.scalars(far)) == ["b", "c", "d"]
+
+
+class Seat(Node):
+    code: str = Field(primary_key=True)
+    holder: str
+
+
+def test_32_sessions_at_once(backend: Backend) -> None:
+    """32 threads, each with sessions of its own: in an async run their sessions are tasks
+    on one event loop, sharing the async driver's connections."""
+    sessions = 32
+
+    def work(number: int) -> int:
+        with backend.session() as session:
+            session.add(Seat(code=f"s{number}", holder="nobody"))
+        with backend.session() as session:
+            seat = session.get(Seat, f"s{number}")
+            assert seat is not None and seat.holder == "nobody"
+            seat.holder = f"h{number}"
+            session.flush()
+            return int(session.count(select(Seat)))
+
+    with ThreadPoolExecutor(max_workers=sessions) as pool:
+        seen = list(pool.map(work, range(sessions)))
+    assert all(1 <= count <= sessions for count in seen)
+    rows = backend.rows("MATCH (s:Seat) RETURN s.code, s.holder")
+    assert sorted(map(tuple, rows)) == sorted((f"s{n}", f"h{n}") for n in range(sessions))

@@ -107,8 +107,12 @@ def test_create_driver_picks_the_backend_from_the_url() -> None:
         create_driver("redis://127.0.0.1:1/g?timeout=2")
     with pytest.raises(ValueError, match="socket_timeout must be positive"):
         create_driver("redis://127.0.0.1:1/g", socket_timeout=0)
-    with pytest.raises(ValueError, match="only FalkorDB has an async driver"):
-        create_async_driver("bolt://127.0.0.1:1")
+    with pytest.raises(ValueError, match="no driver for the URL scheme 'oracle'"):
+        create_async_driver("oracle://127.0.0.1:1")
+    with pytest.raises(ValueError, match=r"AsyncBoltDriver\(dialect=...\) takes"):
+        create_async_driver("bolt://127.0.0.1:1", dialect="oracle")
+    with pytest.raises(ValueError, match=r"names its graph, e.g. \?graph="):
+        create_async_driver("postgresql://u@127.0.0.1:1/db")
 
 
 def test_falkordb_url_options() -> None:

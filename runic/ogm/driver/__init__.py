@@ -39,17 +39,22 @@ def create_driver(url: str, **options: Any) -> GraphDriver:
 
 
 def create_async_driver(url: str, **options: Any) -> AsyncGraphDriver:
-    """An async driver from a URL, as :func:`create_driver` makes sync ones. FalkorDB
-    only: ``falkordb://host:port/graph?socket_timeout=2`` and the other FalkorDB forms."""
+    """An async driver from a URL, as :func:`create_driver` makes sync ones: the same
+    schemes and options, for an :class:`~runic.ogm.session.async_session.AsyncSession`."""
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("falkordb", "falkordb+unix", "redis", "rediss"):
         from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
 
         return AsyncFalkorDBDriver.from_url(url, **options)
-    raise ValueError(
-        f"create_async_driver: only FalkorDB has an async driver; {scheme!r} URLs have "
-        "a sync one (create_driver)"
-    )
+    if scheme in BOLT_SCHEMES:
+        from runic.ogm.driver.bolt_async import AsyncBoltDriver
+
+        return AsyncBoltDriver.from_url(url, **options)
+    if scheme in ("postgresql", "postgres"):
+        from runic.ogm.driver.age_async import AsyncAGEDriver
+
+        return AsyncAGEDriver.from_url(url, **options)
+    raise ValueError(f"create_async_driver: no driver for the URL scheme {scheme!r} in {url!r}")
 
 
 __all__ = [

@@ -155,6 +155,148 @@ def vertex_label_table(cursor: Any, graph: str, label: str) -> str:
     return f'"{graph}"."{label}"'
 
 
+#: An SQL statement and its arguments.
+type Statement = tuple[str, tuple[Any, ...]]
+
+
+def set_up_statements(query_timeout: float | None) -> list[Statement]:
+    """What each connection runs before its first query: AGE and its settings."""
+    statements: list[Statement] = [
+        ("LOAD 'age'", ()),
+        ('SET search_path = ag_catalog, "$user", public', ()),
+    ]
+    if query_timeout is not None:
+        milliseconds = max(1, round(query_timeout * 1000))
+        statements.append(
+            ("SELECT set_config('statement_timeout', %s, false)", (str(milliseconds),))
+        )
+    return statements
+
+
+def prepare_graph_statements(graph: str, query_timeout: float | None) -> list[Statement]:
+    """The AGE extension, the connection's set-up, and the graph, made where missing."""
+    return [
+        ("CREATE EXTENSION IF NOT EXISTS age", ()),
+        *set_up_statements(query_timeout),
+        (
+            "SELECT ag_catalog.create_graph(%s) WHERE NOT EXISTS "
+            "(SELECT 1 FROM ag_catalog.ag_graph WHERE name = %s)",
+            (graph, graph),
+        ),
+    ]
+
+
+class QueryPlan:
+    """One Cypher query as the SQL statements that run it in one transaction.
+
+    A flush's stages (joined by ``WITH count(*) AS _``) run as separate statements: AGE
+    writes nothing when a ``MATCH`` follows a ``CREATE`` in the same Cypher query.
+    Writes first take the graph's advisory lock, so they run one at a time, as on
+    FalkorDB: a flush's key and version checks then see every write committed before it.
+    """
+
+    __slots__ = ("columns", "statements")
+
+    def __init__(
+        self, graph: str, cypher: str, params: Mapping[str, Any] | None, *, lock: bool
+    ) -> None:
+        if _QUOTE in cypher:
+            raise QueryRejectedError(f"AGE: the query may not contain {_QUOTE}")
+        payload = json.dumps(dict(params or {}))
+        self.statements: list[Statement] = [(_WRITE_LOCK, (graph,))] if lock else []
+        self.columns: list[str] = []
+        for stage in cypher.split(STAGE_JOIN):
+            self.columns = return_columns(stage)
+            self.statements.append((cypher_sql(graph, stage, len(self.columns)), (payload,)))
+
+    def result(self, rows: list[Any]) -> QueryResult:
+        return QueryResult(self.columns, [[parse_agtype(value) for value in row] for row in rows])
+
+
+def cypher_sql(graph: str, cypher: str, columns: int) -> str:
+    declared = ", ".join(f"c{index} ag_catalog.agtype" for index in range(max(columns, 1)))
+    cypher = cypher.replace("%", "%%")  # Cypher's modulo, not a psycopg placeholder
+    return (
+        f"SELECT * FROM ag_catalog.cypher('{graph}', {_QUOTE}{cypher}{_QUOTE}, %s) AS ({declared})"
+    )
+
+
+def translate_error(
+    error: Exception, address: str | None, cypher: str, read_only: bool, committing: bool
+) -> DriverError:
+    """Refused by the server (an SQLSTATE), or the connection failed: before the COMMIT
+    the transaction is rolled back; during it, a write's outcome is unknown."""
+    query = f"\n--- query ---\n{cypher}"
+    if isinstance(error, psycopg.errors.UniqueViolation):
+        return ConstraintViolationError(f"AGE refused the write: {error}", address=address)
+    if isinstance(error, psycopg.errors.QueryCanceled):
+        return QueryTimeoutError(
+            f"AGE stopped the query at its query_timeout; it changed nothing{query}",
+            address=address,
+        )
+    sqlstate = getattr(error, "sqlstate", None)
+    if sqlstate is not None and not isinstance(error, psycopg.OperationalError):
+        return QueryRejectedError(
+            f"AGE rejected the query, which changed nothing: {error}{query}", address=address
+        )
+    if committing and not read_only:
+        return WriteOutcomeUnknownError(
+            f"AGE: the connection failed during the COMMIT ({error}); the write may or may "
+            f"not have been applied, and runic did not send it again{query}",
+            address=address,
+        )
+    return ConnectionFailedError(
+        f"AGE could not run the query ({error}); its transaction was not committed, so it "
+        f"is safe to send again{query}",
+        address=address,
+    )
+
+
+def url_settings(url: str, options: dict[str, Any], owner: str, pooled: bool) -> dict[str, Any]:
+    """From an AGE URL and ``options``: ``conninfo``, ``graph``, ``address`` and runic's
+    connection options (``taken``); ``options`` is left with libpq's."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    graph = query.pop("graph", [""])[0]
+    if not graph:
+        raise ValueError(f"{url!r}: an AGE URL names its graph, e.g. ?graph=social")
+    taken = take_options(url, query, options)
+    refused = ("socket_timeout",) if pooled else ("socket_timeout", "max_connections")
+    for name in refused:
+        if name in taken:
+            raise ValueError(
+                f"{url!r}: {owner} takes no {name}: "
+                + (
+                    "psycopg has no read timeout (use query_timeout)"
+                    if name == "socket_timeout"
+                    else "it runs its queries on one connection (AsyncAGEDriver pools them)"
+                )
+            )
+    if "socket_connect_timeout" in taken:
+        options["connect_timeout"] = max(1, math.ceil(taken["socket_connect_timeout"]))
+    rest = urlencode({key: values[0] for key, values in query.items()})
+    return {
+        "conninfo": urlunsplit(parts._replace(query=rest)),
+        "graph": graph,
+        "address": f"{parts.hostname}:{parts.port or 5432}" if parts.hostname else None,
+        "taken": taken,
+    }
+
+
+def unreachable(address: str | None, error: Exception) -> ConnectionFailedError:
+    return ConnectionFailedError(
+        f"AGE{' at ' + address if address else ''} could not be reached ({error}); "
+        "nothing was sent",
+        address=address,
+    )
+
+
+def check_graph_name(graph: str) -> None:
+    validate_identifier(graph, "AGE graph name")
+    if len(graph) < 3:
+        raise ValueError(f"AGE graph names have at least 3 characters, got {graph!r}")
+
+
 class AGEDriver:
     """A :class:`~runic.ogm.driver.base.GraphDriver` over one AGE graph in PostgreSQL.
 
@@ -181,9 +323,7 @@ class AGEDriver:
             raise TypeError(
                 f"AGEDriver takes a psycopg.Connection, got {type(connection).__name__}"
             )
-        validate_identifier(graph, "AGE graph name")
-        if len(graph) < 3:
-            raise ValueError(f"AGE graph names have at least 3 characters, got {graph!r}")
+        check_graph_name(graph)
         self.connection = connection
         self.graph = graph
         info = connection.info
@@ -205,37 +345,18 @@ class AGEDriver:
         in the URL: ``socket_connect_timeout`` (libpq's ``connect_timeout``, whole
         seconds), ``query_timeout`` and ``pool_timeout``.
         """
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        graph = query.pop("graph", [""])[0]
-        if not graph:
-            raise ValueError(f"{url!r}: an AGE URL names its graph, e.g. ?graph=social")
-        taken = take_options(url, query, options)
-        for name in ("socket_timeout", "max_connections"):
-            if name in taken:
-                raise ValueError(
-                    f"{url!r}: AGEDriver takes no {name}: it runs its queries on one "
-                    "connection, and psycopg has no read timeout (use query_timeout)"
-                )
-        if "socket_connect_timeout" in taken:
-            options["connect_timeout"] = max(1, math.ceil(taken["socket_connect_timeout"]))
-        rest = urlencode({key: values[0] for key, values in query.items()})
-        address = f"{parts.hostname}:{parts.port or 5432}" if parts.hostname else None
-        conninfo = urlunsplit(parts._replace(query=rest))
+        settings = url_settings(url, options, "AGEDriver", pooled=False)
+        taken, address = settings["taken"], settings["address"]
 
         def connect() -> Any:
             try:
-                return psycopg.connect(conninfo, **options)
+                return psycopg.connect(settings["conninfo"], **options)
             except psycopg.OperationalError as error:
-                raise ConnectionFailedError(
-                    f"AGE{' at ' + address if address else ''} could not be reached ({error}); "
-                    "nothing was sent",
-                    address=address,
-                ) from error
+                raise unreachable(address, error) from error
 
         return cls(
             connect(),
-            graph,
+            settings["graph"],
             owns_connection=True,
             pool_timeout=taken.get("pool_timeout", POOL_TIMEOUT),
             query_timeout=taken.get("query_timeout"),
@@ -269,24 +390,12 @@ class AGEDriver:
 
     def _prepare_graph(self) -> None:
         with self._transaction() as cursor:
-            cursor.execute("CREATE EXTENSION IF NOT EXISTS age")
-            self._set_up(cursor)
-            cursor.execute(
-                "SELECT count(*) FROM ag_catalog.ag_graph WHERE name = %s", (self.graph,)
-            )
-            row = cursor.fetchone()
-            if not row or not row[0]:
-                cursor.execute("SELECT ag_catalog.create_graph(%s)", (self.graph,))
+            for sql, args in prepare_graph_statements(self.graph, self._query_timeout):
+                cursor.execute(sql, args)
 
     def _set_up(self, cursor: Any) -> None:
-        """What each connection needs before its first query: AGE and its settings."""
-        cursor.execute("LOAD 'age'")
-        cursor.execute('SET search_path = ag_catalog, "$user", public')
-        if self._query_timeout is not None:
-            milliseconds = max(1, round(self._query_timeout * 1000))
-            cursor.execute(
-                "SELECT set_config('statement_timeout', %s, false)", (str(milliseconds),)
-            )
+        for sql, args in set_up_statements(self._query_timeout):
+            cursor.execute(sql, args)
 
     @property
     def name(self) -> str:
@@ -298,71 +407,18 @@ class AGEDriver:
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
-        """Run one query in its own transaction.
-
-        A flush's stages (joined by ``WITH count(*) AS _``) run as separate statements
-        in that one transaction: AGE writes nothing when a ``MATCH`` follows a ``CREATE``
-        in the same Cypher query. Atomicity is the transaction's.
-        """
-        if _QUOTE in cypher:
-            raise QueryRejectedError(f"AGE: the query may not contain {_QUOTE}")
-        payload = json.dumps(dict(params or {}))
-        stages = cypher.split(STAGE_JOIN)
+        """Run one query in its own transaction (see :class:`QueryPlan`)."""
+        plan = QueryPlan(self.graph, cypher, params, lock=not read_only)
         committing = False
         try:
             with self._transaction() as cursor:
-                if not read_only:
-                    # Writes to a graph run one at a time, as on FalkorDB: a flush's key
-                    # and version checks then see every write committed before it.
-                    cursor.execute(_WRITE_LOCK, (self.graph,), prepare=False)
-                for stage in stages:
-                    names = return_columns(stage)
-                    cursor.execute(self._sql(stage, len(names)), (payload,), prepare=False)
-                rows = cursor.fetchall() if cursor.description and names else []
+                for sql, args in plan.statements:
+                    cursor.execute(sql, args, prepare=False)
+                rows = cursor.fetchall() if cursor.description and plan.columns else []
                 committing = True  # what fails from here on fails the COMMIT
-        except psycopg.errors.UniqueViolation as error:
-            raise ConstraintViolationError(
-                f"AGE refused the write: {error}", address=self._address
-            ) from error
         except psycopg.Error as error:
-            raise self._translate(error, cypher, read_only, committing) from error
-        return QueryResult(names, [[parse_agtype(value) for value in row] for row in rows])
-
-    def _translate(
-        self, error: psycopg.Error, cypher: str, read_only: bool, committing: bool
-    ) -> DriverError:
-        """Refused by the server (an SQLSTATE), or the connection failed: before the
-        COMMIT the transaction is rolled back; during it, a write's outcome is unknown."""
-        query = f"\n--- query ---\n{cypher}"
-        if isinstance(error, psycopg.errors.QueryCanceled):
-            return QueryTimeoutError(
-                f"AGE stopped the query at its query_timeout; it changed nothing{query}",
-                address=self._address,
-            )
-        if error.sqlstate is not None and not isinstance(error, psycopg.OperationalError):
-            return QueryRejectedError(
-                f"AGE rejected the query, which changed nothing: {error}{query}",
-                address=self._address,
-            )
-        if committing and not read_only:
-            return WriteOutcomeUnknownError(
-                f"AGE: the connection failed during the COMMIT ({error}); the write may or "
-                f"may not have been applied, and runic did not send it again{query}",
-                address=self._address,
-            )
-        return ConnectionFailedError(
-            f"AGE could not run the query ({error}); its transaction was not committed, so "
-            f"it is safe to send again{query}",
-            address=self._address,
-        )
-
-    def _sql(self, cypher: str, columns: int) -> str:
-        declared = ", ".join(f"c{index} ag_catalog.agtype" for index in range(max(columns, 1)))
-        cypher = cypher.replace("%", "%%")  # Cypher's modulo, not a psycopg placeholder
-        return (
-            f"SELECT * FROM ag_catalog.cypher('{self.graph}', {_QUOTE}{cypher}{_QUOTE}, %s) "
-            f"AS ({declared})"
-        )
+            raise translate_error(error, self._address, cypher, read_only, committing) from error
+        return plan.result(rows)
 
     def ping(self) -> None:
         """Check the server answers (``SELECT 1``); raise

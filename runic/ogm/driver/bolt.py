@@ -49,6 +49,7 @@ from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
     ConnectionFailedError,
     ConstraintViolationError,
+    DriverError,
     QueryRejectedError,
     QueryTimeoutError,
     WriteOutcomeUnknownError,
@@ -126,9 +127,9 @@ class BoltDriver:
             )
         if retry_time < 0:
             raise ValueError(f"BoltDriver(retry_time=...) must be >= 0, got {retry_time!r}")
-        self.dialect = _dialect(dialect)
+        self.dialect = bolt_dialect(dialect, "BoltDriver")
         self.driver = driver
-        self._address = _server_address(driver)
+        self._address = server_address(driver)
         self.database = database
         self.retry_time = retry_time
         self.query_timeout = query_timeout
@@ -158,18 +159,7 @@ class BoltDriver:
         ``pool_timeout`` its ``connection_acquisition_timeout``; ``query_timeout`` is each
         transaction's timeout. Other options go to the client as they are.
         """
-        parts = urlsplit(url)
-        query = parse_qs(parts.query)
-        taken = take_options(url, query, options)
-        if "socket_timeout" in taken:
-            raise ValueError(
-                f"{url!r}: BoltDriver takes no socket_timeout (the neo4j client has no read "
-                "timeout); use query_timeout, which the server enforces"
-            )
-        for ours, theirs in _CLIENT_OPTIONS.items():
-            if ours in taken:
-                options[theirs] = taken[ours]
-        url = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+        url, taken = client_arguments(url, options)
         client = neo4j.GraphDatabase.driver(url, auth=auth, **options)
         return cls(
             client,
@@ -198,67 +188,23 @@ class BoltDriver:
         try:
             with lock if lock is not None else nullcontext():
                 keys, rows = self._retrying(cypher, dict(params or {}), read_only)
-        except neo4j.exceptions.ConstraintError as error:
-            raise ConstraintViolationError(
-                f"{self.dialect.name} refused the write: {error.message}", address=self._address
-            ) from error
-        except neo4j.exceptions.Neo4jError as error:
-            if "timedout" in (error.code or "").lower().replace("_", ""):
-                raise QueryTimeoutError(
-                    f"{self.dialect.name} stopped the query at its query_timeout; it changed "
-                    f"nothing: {error.message}\n--- query ---\n{cypher}",
-                    address=self._address,
-                ) from error
-            if _is_unique_violation(error):
-                raise ConstraintViolationError(
-                    f"{self.dialect.name} refused the write: {error.message}",
-                    address=self._address,
-                ) from error
-            raise QueryRejectedError(
-                f"{self.dialect.name} rejected the query, which changed nothing: "
-                f"{error.message}\n--- query ---\n{cypher}",
-                address=self._address,
-            ) from error
-        except neo4j.exceptions.IncompleteCommit as error:
-            if read_only:
-                raise ConnectionFailedError(
-                    f"{self.dialect.name}: the connection broke during a read ({error}); "
-                    "a read changes nothing, so it is safe to send again",
-                    address=self._address,
-                ) from error
-            raise WriteOutcomeUnknownError(
-                f"{self.dialect.name}: the connection broke after the write was committed "
-                f"({error}); it may or may not have been applied, and runic did not send it "
-                f"again\n--- query ---\n{cypher}",
-                address=self._address,
-            ) from error
-        except neo4j.exceptions.DriverError as error:
-            # Before the COMMIT was sent: the server rolls back the open transaction.
-            raise ConnectionFailedError(
-                f"{self.dialect.name} could not run the query ({error}); its transaction was "
-                f"not committed, so it is safe to send again\n--- query ---\n{cypher}",
-                address=self._address,
-            ) from error
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            raise translate_error(error, self.dialect, self._address, cypher, read_only) from error
         return QueryResult(keys, [[neutral(value) for value in row] for row in rows])
 
     def _retrying(
         self, cypher: str, params: dict[str, Any], read_only: bool
     ) -> tuple[list[str], list[list[Any]]]:
         """Run the transaction, again after a retryable failure until ``retry_time``."""
-        deadline = time.monotonic() + self.retry_time
-        wait = FIRST_RETRY_WAIT
+        waits = RetryWaits(self.retry_time)
         while True:
             try:
                 return self._transaction(cypher, params, read_only)
             except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
-                # False for IncompleteCommit: the COMMIT was sent, the outcome is unknown.
-                if not error.is_retryable():
-                    raise
-                pause = wait * random.uniform(0.8, 1.2)
-                if time.monotonic() + pause > deadline:
+                pause = waits.next_pause(error)
+                if pause is None:
                     raise
             time.sleep(pause)
-            wait = min(wait * 2, LONGEST_RETRY_WAIT)
 
     def _transaction(
         self, cypher: str, params: dict[str, Any], read_only: bool
@@ -299,23 +245,108 @@ class BoltDriver:
             self.driver.close()
 
 
+def client_arguments(url: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The URL and ``options`` (changed in place) as the ``neo4j`` client takes them, and
+    runic's own options taken from both (``query_timeout`` stays runic's)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    taken = take_options(url, query, options)
+    if "socket_timeout" in taken:
+        raise ValueError(
+            f"{url!r}: the Bolt drivers take no socket_timeout (the neo4j client has no read "
+            "timeout); use query_timeout, which the server enforces"
+        )
+    for ours, theirs in _CLIENT_OPTIONS.items():
+        if ours in taken:
+            options[theirs] = taken[ours]
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True))), taken
+
+
+class RetryWaits:
+    """How long to wait before running a transaction again after ``error``: doubling from
+    ``FIRST_RETRY_WAIT``, with jitter, until ``retry_time`` has passed; ``None`` when it
+    must not run again."""
+
+    def __init__(self, retry_time: float) -> None:
+        self._deadline = time.monotonic() + retry_time
+        self._wait = FIRST_RETRY_WAIT
+
+    def next_pause(self, error: Exception) -> float | None:
+        # False for IncompleteCommit: the COMMIT was sent, the outcome is unknown.
+        retryable = getattr(error, "is_retryable", None)
+        if retryable is None or not retryable():
+            return None
+        pause = self._wait * random.uniform(0.8, 1.2)
+        if time.monotonic() + pause > self._deadline:
+            return None
+        self._wait = min(self._wait * 2, LONGEST_RETRY_WAIT)
+        return pause
+
+
+def translate_error(
+    error: Exception, dialect: Dialect, address: str | None, cypher: str, read_only: bool
+) -> DriverError:
+    """A ``neo4j`` client error as runic's: refused (nothing applied), the connection
+    failed before the COMMIT (safe to send again), or during it (outcome unknown)."""
+    name = dialect.name
+    if isinstance(error, neo4j.exceptions.ConstraintError):
+        return ConstraintViolationError(
+            f"{name} refused the write: {error.message}", address=address
+        )
+    if isinstance(error, neo4j.exceptions.Neo4jError):
+        if "timedout" in (error.code or "").lower().replace("_", ""):
+            return QueryTimeoutError(
+                f"{name} stopped the query at its query_timeout; it changed nothing: "
+                f"{error.message}\n--- query ---\n{cypher}",
+                address=address,
+            )
+        if _is_unique_violation(error):
+            return ConstraintViolationError(
+                f"{name} refused the write: {error.message}", address=address
+            )
+        return QueryRejectedError(
+            f"{name} rejected the query, which changed nothing: "
+            f"{error.message}\n--- query ---\n{cypher}",
+            address=address,
+        )
+    if isinstance(error, neo4j.exceptions.IncompleteCommit):
+        if read_only:
+            return ConnectionFailedError(
+                f"{name}: the connection broke during a read ({error}); a read changes "
+                "nothing, so it is safe to send again",
+                address=address,
+            )
+        return WriteOutcomeUnknownError(
+            f"{name}: the connection broke after the write was committed ({error}); it may "
+            f"or may not have been applied, and runic did not send it again\n--- query ---\n"
+            f"{cypher}",
+            address=address,
+        )
+    # Before the COMMIT was sent: the server rolls back the open transaction.
+    return ConnectionFailedError(
+        f"{name} could not run the query ({error}); its transaction was not committed, so "
+        f"it is safe to send again\n--- query ---\n{cypher}",
+        address=address,
+    )
+
+
 def _is_unique_violation(error: Any) -> bool:
     text = f"{error.code} {error.message}".lower()
     return "duplicate" in text or "unique" in text or "constraint" in text
 
 
-def _dialect(dialect: str | Dialect) -> Dialect:
+def bolt_dialect(dialect: str | Dialect, owner: str) -> Dialect:
     if isinstance(dialect, Dialect):
         return dialect
     found = DIALECTS.get(dialect)
     if found is None or found.name == "falkordb":
         raise ValueError(
-            f"BoltDriver(dialect=...) takes 'neo4j', 'memgraph' or 'arcadedb', got {dialect!r}"
+            f"{owner}(dialect=...) takes 'neo4j', 'memgraph' or 'arcadedb', got {dialect!r}"
         )
     return found
 
 
-def _server_address(driver: Any) -> str | None:
+def server_address(driver: Any) -> str | None:
     """``host:port`` of a direct (``bolt://``) driver's server, for error messages."""
     address = getattr(getattr(driver, "_pool", None), "address", None)
     if address is None:
