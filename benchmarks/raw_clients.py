@@ -134,3 +134,48 @@ class AGERaw:
                     f'CREATE INDEX IF NOT EXISTS "{self.graph}_{label}_props" '
                     f"ON {table} USING gin (properties)"
                 )
+
+
+class AsyncBoltRaw:
+    """The ``neo4j`` package's async ``execute_query``, for the async rows."""
+
+    def __init__(self, driver: Any, database: str) -> None:
+        self.driver = driver
+        self.database = database
+
+    async def ro_query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+        import neo4j
+
+        result = await self.driver.execute_query(
+            cypher, params or {}, database_=self.database, routing_=neo4j.RoutingControl.READ
+        )
+        return list(result.records)
+
+
+class AsyncAGERaw:
+    """``cypher()`` by hand over a ``psycopg_pool`` pool of async connections, each set up
+    for AGE once, as runic's async driver sets up its own."""
+
+    def __init__(self, conninfo: str, graph: str, max_connections: int) -> None:
+        from psycopg_pool import AsyncConnectionPool
+
+        async def configure(connection: Any) -> None:
+            await connection.execute("LOAD 'age'")
+            await connection.execute('SET search_path = ag_catalog, "$user", public')
+            await connection.commit()
+
+        self.pool = AsyncConnectionPool(
+            conninfo, max_size=max_connections, configure=configure, open=False
+        )
+        self.graph = graph
+
+    async def ro_query(self, cypher: str, params: dict[str, Any] | None = None) -> list[Any]:
+        if self.pool.closed:
+            await self.pool.open(wait=True)
+        sql = f"SELECT * FROM cypher('{self.graph}', $q${cypher}$q$, %s) AS (c0 agtype)"
+        async with self.pool.connection() as connection, connection.cursor() as cursor:
+            await cursor.execute(sql, (json.dumps(params or {}),), prepare=False)
+            return list(await cursor.fetchall())
+
+    async def close(self) -> None:
+        await self.pool.close()

@@ -55,7 +55,7 @@ class Curve:
 @dataclass
 class Report:
     results: list[Result]
-    curve: Curve
+    curve: Curve | None  # None when --only picked some workloads
     machine: dict[str, str]
     #: the peer cell when there is no peer at all
     no_peer: str = ""
@@ -155,6 +155,8 @@ def print_report(report: Report, rounds: int) -> None:
         print(f"[{number}] {PEER_NAME}: {note}")
 
     curve = report.curve
+    if curve is None:
+        return
     print("\nsession-size curve: µs per get() in one session, mean over the gets since the")
     print("previous size (best of the rounds)")
     print(f"{'gets held':>10}{'runic':>10}{'raw':>10}{'ratio':>8}   {PEER_NAME}")
@@ -212,6 +214,7 @@ def write_docs(report: Report) -> list[Path]:
             ]
         )
     curve = report.curve
+    assert curve is not None  # --write-docs runs the curve
     points = [["gets held", "runic (µs/get)", "raw (µs/get)", "runic / raw", PEER_NAME]]
     for index, size in enumerate(curve.sizes):
         points.append(
@@ -308,6 +311,7 @@ def write_chart(report: Report, path: Path) -> Path | None:
     bars.grid(axis="x", alpha=0.3)
 
     curve = report.curve
+    assert curve is not None
     lines.plot(curve.sizes, curve.runic, "o-", label="runic", color=RUNIC)
     lines.plot(curve.sizes, curve.raw, "s-", label="raw client", color=RAW)
     if curve.peer:

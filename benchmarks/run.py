@@ -163,8 +163,8 @@ class AsyncSide:
     """The async clients, and the one event loop every side's coroutines run on."""
 
     runner: asyncio.Runner
-    raw: Any  # a falkordb.asyncio graph handle on the raw graph
-    driver: AsyncFalkorDBDriver
+    raw: Any  # the raw async client on the raw graph: ``await raw.ro_query(cypher, params)``
+    driver: Any  # runic's async driver on runic's graph
 
 
 @dataclass
@@ -512,7 +512,9 @@ def segment_means(durations: list[float], points: tuple[int, ...]) -> list[float
     return means
 
 
-def measure_curve(rounds: int, bench: Bench) -> Curve:
+def measure_curve(rounds: int, bench: Bench) -> Curve | None:
+    if ONLY is not None:
+        return None
     prepare, sides = curve_workload(bench)
     prepare()
     best: dict[str, list[float]] = {}
@@ -524,11 +526,19 @@ def measure_curve(rounds: int, bench: Bench) -> Curve:
     return Curve(bench.sizes.curve, best["runic"], best["raw"], best.get("peer"))
 
 
+#: ``--only``: run just the workloads whose names contain this text (and no curve).
+ONLY: str | None = None
+
+
 def measure(rounds: int, items: list[Workload]) -> list[Result]:
     """Run every workload; runic, raw and peer take turns round by round."""
     results = []
-    for workload in items:
-        workload.prepare()
+    chosen = [item for item in items if ONLY is None or ONLY in item.name]
+    last = items.index(chosen[-1]) if chosen else -1
+    for workload in items[: last + 1]:
+        workload.prepare()  # a skipped one's too: what comes after reads its data
+        if workload not in chosen:
+            continue
         count = min(rounds, workload.max_rounds or rounds)
         peer_count = min(count, workload.peer_max_rounds or count)
         times: dict[str, list[float]] = {"runic": [], "raw": [], "peer": []}
@@ -609,18 +619,30 @@ def on_falkordb(rounds: int, sizes: Sizes) -> Report:
 def on_arcadedb(rounds: int, sizes: Sizes) -> Report:
     import neo4j
 
+    from benchmarks.raw_clients import AsyncBoltRaw
     from runic.ogm.driver.bolt import BoltDriver
+    from runic.ogm.driver.bolt_async import AsyncBoltDriver
     from tests.backends import ARCADEDB_PASSWORD, ArcadeDBProcess
 
     server = ArcadeDBProcess(databases=("bench_raw", "bench_runic"))
-    client = neo4j.GraphDatabase.driver(server.url, auth=("root", ARCADEDB_PASSWORD))
+    auth = ("root", ARCADEDB_PASSWORD)
+    client = neo4j.GraphDatabase.driver(server.url, auth=auth)
+    async_client = neo4j.AsyncGraphDatabase.driver(server.url, auth=auth)
+    runner = asyncio.Runner()
     try:
         driver = BoltDriver(client, database="bench_runic", dialect="arcadedb")
         raw, orm = BoltRaw(client, "bench_raw"), BoltRaw(client, "bench_runic")
-        bench = Bench(sizes, raw, driver, orm, no_peer=FALKORDB_ONLY)
+        side = AsyncSide(
+            runner,
+            AsyncBoltRaw(async_client, "bench_raw"),
+            AsyncBoltDriver(async_client, database="bench_runic", dialect="arcadedb"),
+        )
+        bench = Bench(sizes, raw, driver, orm, side, no_peer=FALKORDB_ONLY)
         results = measure(rounds, workloads(bench))
         return Report(results, measure_curve(rounds, bench), {}, FALKORDB_ONLY)
     finally:
+        runner.run(async_client.close())
+        runner.close()
         client.close()
         server.stop()
 
@@ -628,12 +650,15 @@ def on_arcadedb(rounds: int, sizes: Sizes) -> Report:
 def on_age(rounds: int, sizes: Sizes) -> Report:
     import psycopg
 
+    from benchmarks.raw_clients import AsyncAGERaw
     from runic.ogm.driver.age import AGEDriver
+    from runic.ogm.driver.age_async import AsyncAGEDriver
     from tests.backends import free_port
     from tests.servers.postgres_age import PostgresAGE
 
     server = PostgresAGE(free_port())
     server.start()
+    runner = asyncio.Runner()
     try:
         driver = AGEDriver(psycopg.connect(server.url), "bench_runic", owns_connection=True)
         AGEDriver(psycopg.connect(server.url), "bench_raw", owns_connection=True).close()
@@ -643,14 +668,22 @@ def on_age(rounds: int, sizes: Sizes) -> Report:
             cursor.execute('SET search_path = ag_catalog, "$user", public')
         connection.commit()
         raw, orm = AGERaw(connection, "bench_raw"), AGERaw(connection, "bench_runic")
+        async_raw = AsyncAGERaw(server.url, "bench_raw", sizes.tasks)
+        async_driver = AsyncAGEDriver.from_url(
+            f"{server.url}?graph=bench_runic", max_connections=sizes.tasks
+        )
         try:
-            bench = Bench(sizes, raw, driver, orm, no_peer=FALKORDB_ONLY)
+            side = AsyncSide(runner, async_raw, async_driver)
+            bench = Bench(sizes, raw, driver, orm, side, no_peer=FALKORDB_ONLY)
             results = measure(rounds, workloads(bench))
             return Report(results, measure_curve(rounds, bench), {}, FALKORDB_ONLY)
         finally:
+            runner.run(async_driver.close())
+            runner.run(async_raw.close())
             driver.close()
             connection.close()
     finally:
+        runner.close()
         server.stop()
 
 
@@ -677,9 +710,16 @@ def main() -> None:
         action="store_true",
         help="write docs/performance_*.csv and docs/_static/performance.png (FalkorDB only)",
     )
+    parser.add_argument(
+        "--only",
+        metavar="TEXT",
+        help="run just the workloads whose names contain TEXT (e.g. async), and no curve",
+    )
     arguments = parser.parse_args()
-    if arguments.write_docs and arguments.backend != "falkordb":
-        parser.error("--write-docs documents the FalkorDB run")
+    if arguments.write_docs and (arguments.backend != "falkordb" or arguments.only):
+        parser.error("--write-docs documents the whole FalkorDB run")
+    global ONLY
+    ONLY = arguments.only
     scale = arguments.scale or (0.1 if arguments.backend == "age" else 1.0)
     sizes = Sizes().scaled(scale)
     started = time.perf_counter()

@@ -98,6 +98,8 @@ class BlockingSession:
             return self._loop.run(result)
         if isinstance(result, (AsyncQuery, AsyncSearchQuery)):
             return BlockingSession(result, self._loop)
+        if hasattr(result, "__aenter__"):  # session.begin()
+            return BlockingContext(result, self._loop)
         return result
 
     def __enter__(self) -> BlockingSession:
@@ -106,6 +108,20 @@ class BlockingSession:
 
     def __exit__(self, *exc_info: Any) -> None:
         self._loop.run(self._target.__aexit__(*exc_info))
+
+
+class BlockingContext:
+    """An async context manager (``session.begin()``) used with ``with``."""
+
+    def __init__(self, manager: Any, loop: LoopThread) -> None:
+        self._manager = manager
+        self._loop = loop
+
+    def __enter__(self) -> Any:
+        return self._loop.run(self._manager.__aenter__())
+
+    def __exit__(self, *exc_info: Any) -> bool:
+        return bool(self._loop.run(self._manager.__aexit__(*exc_info)))
 
 
 @dataclass
@@ -125,7 +141,7 @@ class Backend:
     loop: LoopThread | None = None
 
     def rows(self, cypher: str, params: dict[str, Any] | None = None) -> list[list[Any]]:
-        return self.driver.execute(cypher, params or {}).rows
+        return self.driver.execute(cypher, params or {}, read_only=True).rows
 
     @property
     def session_driver(self) -> Any:

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # The rows of benchmarks/run.py at --scale 0.01 (the sizes are part of the names).
@@ -27,6 +29,7 @@ WORKLOADS = [
     "get(fetch=[2 relations]) x10, 10 each",
 ]
 CURVE_SIZES = ["5", "10", "20", "40", "80"]
+SMALLEST = ("--scale", "0.01", "--rounds", "1")
 RATIO = re.compile(r"\d+\.\d\dx")
 
 
@@ -55,3 +58,25 @@ def test_benchmark_runs_every_workload() -> None:
         assert any(line.split()[:1] == [size] and RATIO.search(line) for line in curve), size
     if importlib.util.find_spec("falkordb_orm") is None:
         assert "not installed (scripts/bench)" in result.stdout
+
+
+@pytest.mark.parametrize("name", ["arcadedb", "age"])
+def test_the_other_backends_have_async_rows(name: str) -> None:
+    """On ArcadeDB and AGE the async rows run against the raw async client (neo4j's
+    AsyncDriver; psycopg's async pool); ``--only`` runs just them."""
+    result = subprocess.run(
+        [sys.executable, "benchmarks/run.py", "--backend", name, *SMALLEST, "--only", "async"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=300,
+        stdin=subprocess.DEVNULL,
+        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    rows = [line for line in result.stdout.splitlines() if RATIO.search(line)]
+    assert [row.split("  ")[0] for row in rows] == [
+        row for row in WORKLOADS if row.startswith("async")
+    ], result.stdout
+    assert "session-size curve" not in result.stdout

@@ -61,6 +61,11 @@ class DetachedEntityError(RunicError):
     """Unloaded state was touched on an entity whose session is closed."""
 
 
+class TransactionError(RunicError):
+    """``session.begin()`` used where it cannot work: on a backend without transactions
+    across queries (FalkorDB), nested, or with ``commit()``/``rollback()`` inside."""
+
+
 class DriverError(RunicError):
     """A query failed in the database or on the way to it.
 

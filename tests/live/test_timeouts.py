@@ -161,5 +161,56 @@ def test_an_age_driver_from_a_url_reconnects_after_a_server_restart() -> None:
         with pytest.raises(QueryTimeoutError):  # the new connection's statement_timeout
             driver.execute(SLOW_READ, read_only=True)
         driver.close()
+        asyncio.run(_async_age_reconnects(server))
     finally:
         server.stop()
+
+
+async def _async_age_reconnects(server: Any) -> None:
+    """The async driver's pool: the same outcome, the broken connection left out."""
+    from runic.ogm.driver.age_async import AsyncAGEDriver
+
+    driver = AsyncAGEDriver.from_url(f"{server.url}?graph=restarts&query_timeout=0.3")
+    await driver.execute("CREATE (:AsyncBefore)")
+    server.restart(down_for=0.5)
+    with pytest.raises(ConnectionFailedError, match="safe to send again"):
+        await driver.execute("CREATE (:AsyncDuring)")
+    await driver.execute("CREATE (:AsyncAfter)")
+    rows = await driver.execute(
+        "MATCH (n) WHERE labels(n)[0] STARTS WITH 'Async' RETURN labels(n)[0] AS l ORDER BY l",
+        read_only=True,
+    )
+    assert rows.rows == [["AsyncAfter"], ["AsyncBefore"]]
+    with pytest.raises(QueryTimeoutError):
+        await driver.execute(SLOW_READ, read_only=True)
+    await driver.close()
+
+
+@pytest.mark.asyncio
+async def test_the_async_age_pool_is_bounded_and_shared(age_server: Any) -> None:
+    """32 concurrent first queries on a graph that does not exist yet: it is made once,
+    every query succeeds, and no more than ``max_connections`` connections open. With
+    the pool's one connection held by a transaction, a query waits ``pool_timeout`` and
+    fails, nothing sent."""
+    from runic.ogm.driver.age_async import AsyncAGEDriver
+
+    graph = f"pool_{time.monotonic_ns()}"
+    driver = AsyncAGEDriver.from_url(f"{age_server.url}?graph={graph}", max_connections=4)
+    await asyncio.gather(*(driver.execute(f"CREATE (:Pooled {{n: {n}}})") for n in range(32)))
+    counted = await driver.execute("MATCH (p:Pooled) RETURN count(p)", read_only=True)
+    assert counted.rows == [[32]]
+    opened = driver._loops[asyncio.get_running_loop()].pool.get_stats()["connections_num"]
+    assert 1 <= opened <= 4
+    await driver.close()
+
+    single = AsyncAGEDriver.from_url(
+        f"{age_server.url}?graph={graph}", max_connections=1, pool_timeout=0.2
+    )
+    transaction = await single.begin()
+    started = time.monotonic()
+    with pytest.raises(ConnectionFailedError, match="pool_timeout"):
+        await single.execute("CREATE (:Waited)")
+    assert 0.15 <= time.monotonic() - started < 2
+    await transaction.rollback()
+    assert (await single.execute("MATCH (w:Waited) RETURN count(w)", read_only=True)).rows == [[0]]
+    await single.close()

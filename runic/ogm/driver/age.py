@@ -407,7 +407,7 @@ class AGEDriver:
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
-        """Run one query in its own transaction (see :class:`QueryPlan`)."""
+        """Run one query in its own transaction (see ``QueryPlan``)."""
         plan = QueryPlan(self.graph, cypher, params, lock=not read_only)
         committing = False
         try:
@@ -419,6 +419,10 @@ class AGEDriver:
         except psycopg.Error as error:
             raise translate_error(error, self._address, cypher, read_only, committing) from error
         return plan.result(rows)
+
+    def begin(self) -> AGETransaction:
+        """A transaction across queries (what ``session.begin()`` runs in)."""
+        return AGETransaction(self)
 
     def ping(self) -> None:
         """Check the server answers (``SELECT 1``); raise
@@ -434,3 +438,45 @@ class AGEDriver:
     def close(self) -> None:
         if self._owns_connection:
             self.connection.close()
+
+
+class AGETransaction:
+    """A transaction across queries, for ``session.begin()``: it holds the driver's
+    connection until ``commit()`` or ``rollback()``, and the graph's write lock from
+    its first write on."""
+
+    def __init__(self, owner: AGEDriver) -> None:
+        self._owner = owner
+        self._stack = contextlib.ExitStack()
+        try:
+            self._cursor = self._stack.enter_context(owner._transaction())
+        except psycopg.Error as error:
+            self._stack.close()
+            raise translate_error(error, owner._address, "BEGIN", True, False) from error
+        self._wrote = False
+
+    def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        owner = self._owner
+        plan = QueryPlan(owner.graph, cypher, params, lock=not (read_only or self._wrote))
+        try:
+            for sql, args in plan.statements:
+                self._cursor.execute(sql, args, prepare=False)
+            rows = self._cursor.fetchall() if self._cursor.description and plan.columns else []
+        except psycopg.Error as error:
+            raise translate_error(error, owner._address, cypher, True, False) from error
+        self._wrote = self._wrote or not read_only
+        return plan.result(rows)
+
+    def commit(self) -> None:
+        try:
+            self._stack.close()
+        except psycopg.Error as error:
+            raise translate_error(
+                error, self._owner._address, "COMMIT", not self._wrote, True
+            ) from error
+
+    def rollback(self) -> None:
+        with contextlib.suppress(psycopg.Error):
+            self._stack.__exit__(psycopg.Rollback, psycopg.Rollback(), None)

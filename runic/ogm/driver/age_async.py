@@ -16,6 +16,7 @@ made with :meth:`AsyncAGEDriver.from_url` opens one for each loop that uses it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping
 from typing import Any
 from weakref import WeakKeyDictionary, WeakSet
@@ -44,6 +45,17 @@ except ImportError as missing:  # pragma: no cover - exercised without the extra
 
 #: Connections per pool when ``max_connections`` is not given.
 MAX_CONNECTIONS = 16
+
+
+class _LoopPool:
+    """One event loop's pool, and whether it is open with the graph made."""
+
+    __slots__ = ("opening", "pool", "ready")
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.ready = False
+        self.opening = asyncio.Lock()
 
 
 class AsyncAGEDriver:
@@ -80,10 +92,9 @@ class AsyncAGEDriver:
         self._address = address
         self._new_pool = new_pool
         self._first_used = False
-        self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = WeakKeyDictionary()
+        self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopPool] = WeakKeyDictionary()
         #: Connections already set up for AGE (a pool's connections outlive queries).
         self._ready: WeakSet[Any] = WeakSet()
-        self._graph_ready = False
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> AsyncAGEDriver:
@@ -125,21 +136,40 @@ class AsyncAGEDriver:
 
     async def _loop_pool(self) -> Any:
         loop = asyncio.get_running_loop()
-        pool = self._loops.get(loop)
-        if pool is None:
+        entry = self._loops.get(loop)
+        if entry is None:
             first = not self._first_used
             self._first_used = True
             pool = self.pool if first or self._new_pool is None else self._new_pool()
-            self._loops[loop] = pool
-            if pool.closed:
-                try:
-                    await pool.open(wait=True, timeout=pool.timeout)
-                except PoolTimeout as error:
-                    del self._loops[loop]
-                    raise unreachable(self._address, error) from error
-        return pool
+            entry = self._loops[loop] = _LoopPool(pool)
+        if not entry.ready:
+            async with entry.opening:  # the loop's first queries wait for one opening
+                if not entry.ready:
+                    await self._open(entry.pool)
+                    entry.ready = True
+        return entry.pool
+
+    async def _open(self, pool: Any) -> None:
+        """Open the pool and make the graph where missing (once per pool)."""
+        if pool.closed:
+            try:
+                await pool.open(wait=True, timeout=pool.timeout)
+            except PoolTimeout as error:
+                raise unreachable(self._address, error) from error
+        connection = await self._connection(pool)
+        try:
+            async with connection.transaction(), connection.cursor() as cursor:
+                for sql, args in prepare_graph_statements(self.graph, self._query_timeout):
+                    await cursor.execute(sql, args)
+        except psycopg.Error as error:
+            raise translate_error(
+                error, self._address, "(preparing the graph)", True, False
+            ) from error
+        finally:
+            await pool.putconn(connection)
 
     async def _connection(self, pool: Any) -> Any:
+        """A connection of the pool, set up for AGE before its first query."""
         try:
             connection = await pool.getconn()
         except PoolTimeout as error:
@@ -151,15 +181,9 @@ class AsyncAGEDriver:
         try:
             if connection not in self._ready:
                 async with connection.transaction(), connection.cursor() as cursor:
-                    statements = (
-                        set_up_statements(self._query_timeout)
-                        if self._graph_ready
-                        else prepare_graph_statements(self.graph, self._query_timeout)
-                    )
-                    for sql, args in statements:
+                    for sql, args in set_up_statements(self._query_timeout):
                         await cursor.execute(sql, args)
                 self._ready.add(connection)
-                self._graph_ready = True
         except BaseException:
             await pool.putconn(connection)
             raise
@@ -185,6 +209,10 @@ class AsyncAGEDriver:
             raise translate_error(error, self._address, cypher, read_only, committing) from error
         return plan.result(rows)
 
+    async def begin(self) -> AsyncAGETransaction:
+        """A transaction across queries (what ``session.begin()`` runs in)."""
+        return await AsyncAGETransaction(self, await self._loop_pool()).start()
+
     async def ping(self) -> None:
         """Check the server answers (a one-row query); raise
         :class:`~runic.ogm.exceptions.ConnectionFailedError` if not."""
@@ -194,6 +222,64 @@ class AsyncAGEDriver:
         """Close the pool of the running event loop (when this driver opened it)."""
         if not self._owns_pool:
             return
-        pool = self._loops.pop(asyncio.get_running_loop(), None)
-        if pool is not None:
-            await pool.close()
+        entry = self._loops.pop(asyncio.get_running_loop(), None)
+        if entry is not None:
+            await entry.pool.close()
+
+
+class AsyncAGETransaction:
+    """:class:`~runic.ogm.driver.age.AGETransaction` for the async driver: it holds one
+    connection of the pool until it ends."""
+
+    def __init__(self, owner: AsyncAGEDriver, pool: Any) -> None:
+        self._owner = owner
+        self._pool = pool
+        self._connection: Any = None
+        self._transaction: Any = None
+        self._cursor: Any = None
+        self._wrote = False
+
+    async def start(self) -> AsyncAGETransaction:
+        self._connection = await self._owner._connection(self._pool)
+        try:
+            self._transaction = self._connection.transaction()
+            await self._transaction.__aenter__()
+            self._cursor = self._connection.cursor()
+        except psycopg.Error as error:
+            await self._pool.putconn(self._connection)
+            raise translate_error(error, self._owner._address, "BEGIN", True, False) from error
+        return self
+
+    async def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        owner = self._owner
+        plan = QueryPlan(owner.graph, cypher, params, lock=not (read_only or self._wrote))
+        cursor = self._cursor
+        try:
+            for sql, args in plan.statements:
+                await cursor.execute(sql, args, prepare=False)
+            rows = await cursor.fetchall() if cursor.description and plan.columns else []
+        except psycopg.Error as error:
+            raise translate_error(error, owner._address, cypher, True, False) from error
+        self._wrote = self._wrote or not read_only
+        return plan.result(rows)
+
+    async def commit(self) -> None:
+        try:
+            await self._cursor.close()
+            await self._transaction.__aexit__(None, None, None)
+        except psycopg.Error as error:
+            raise translate_error(
+                error, self._owner._address, "COMMIT", not self._wrote, True
+            ) from error
+        finally:
+            await self._pool.putconn(self._connection)
+
+    async def rollback(self) -> None:
+        try:
+            with contextlib.suppress(psycopg.Error):
+                await self._cursor.close()
+                await self._transaction.__aexit__(psycopg.Rollback, psycopg.Rollback(), None)
+        finally:
+            await self._pool.putconn(self._connection)

@@ -38,6 +38,33 @@ class AsyncGraphDriver(Protocol):
     async def close(self) -> None: ...
 
 
+@runtime_checkable
+class GraphTransaction(Protocol):
+    """A server transaction across queries, from a driver's ``begin()``: what
+    ``with session.begin():`` runs its queries in (Bolt and AGE drivers have one)."""
+
+    def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+
+@runtime_checkable
+class AsyncGraphTransaction(Protocol):
+    """:class:`GraphTransaction` for async drivers (``await driver.begin()``)."""
+
+    async def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult: ...
+
+    async def commit(self) -> None: ...
+
+    async def rollback(self) -> None: ...
+
+
 def has_async_execute(driver: object) -> bool:
     """Whether ``driver.execute`` is a coroutine function (checked on every session
     creation, so the plain cases skip ``inspect``)."""

@@ -231,6 +231,10 @@ class BoltDriver:
             transaction.commit()
         return keys, rows
 
+    def begin(self) -> BoltTransaction:
+        """A server transaction across queries (what ``session.begin()`` runs in)."""
+        return BoltTransaction(self)
+
     def ping(self) -> None:
         """Check the server answers; :class:`~runic.ogm.exceptions.ConnectionFailedError` if not."""
         try:
@@ -352,3 +356,76 @@ def server_address(driver: Any) -> str | None:
     if address is None:
         return None
     return f"{address[0]}:{address[1]}"
+
+
+class BoltTransaction:
+    """A server transaction across queries, for ``session.begin()``: queries run in it
+    as they come, and ``commit()`` or ``rollback()`` ends it. On a driver that
+    serialises writes (ArcadeDB), it holds the write turn until it ends."""
+
+    def __init__(self, owner: BoltDriver) -> None:
+        self._owner = owner
+        self._lock = owner._write_lock
+        if self._lock is not None and not self._lock.acquire(timeout=owner.retry_time):
+            raise ConnectionFailedError(
+                f"{owner.dialect.name}: waited {owner.retry_time:g} s (retry_time) for the "
+                "write turn, which another transaction holds; nothing was sent",
+                address=owner._address,
+            )
+        #: Whether the server failed a query: the client then reset the connection, which
+        #: rolled the transaction back, and the transaction must not be touched again.
+        self._failed = False
+        try:
+            self._session = owner.driver.session(
+                database=owner.database,
+                default_access_mode=neo4j.WRITE_ACCESS,
+                bookmark_manager=owner.driver.execute_query_bookmark_manager,
+            )
+            self._transaction = self._session.begin_transaction(timeout=owner.query_timeout)
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            self._end()
+            raise translate_error(error, owner.dialect, owner._address, "BEGIN", True) from error
+
+    def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        owner = self._owner
+        try:
+            result = self._transaction.run(cypher, dict(params or {}))
+            rows = [list(record.values()) for record in result]
+            keys = list(result.keys())
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            self._failed = True
+            raise translate_error(error, owner.dialect, owner._address, cypher, True) from error
+        return QueryResult(keys, [[neutral(value) for value in row] for row in rows])
+
+    def commit(self) -> None:
+        owner = self._owner
+        try:
+            self._transaction.commit()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            self._failed = True
+            raise translate_error(error, owner.dialect, owner._address, "COMMIT", False) from error
+        finally:
+            self._end()
+
+    def rollback(self) -> None:
+        try:
+            if not self._failed:
+                self._transaction.rollback()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            pass  # the server rolls back a transaction whose connection went away
+        finally:
+            self._end()
+
+    def _end(self) -> None:
+        try:
+            session = getattr(self, "_session", None)
+            if session is not None:
+                session.close()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            pass
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None

@@ -196,6 +196,10 @@ class AsyncBoltDriver:
             await transaction.commit()
         return keys, rows
 
+    async def begin(self) -> AsyncBoltTransaction:
+        """A server transaction across queries (what ``session.begin()`` runs in)."""
+        return await AsyncBoltTransaction(self, self._loop_client()).start()
+
     async def ping(self) -> None:
         """Check the server answers; :class:`~runic.ogm.exceptions.ConnectionFailedError` if not."""
         try:
@@ -214,3 +218,85 @@ class AsyncBoltDriver:
             await loop_client.client.close()
         elif not self._first_used:
             await self.driver.close()  # never used: the client from_url opened
+
+
+class AsyncBoltTransaction:
+    """:class:`~runic.ogm.driver.bolt.BoltTransaction` for the async driver."""
+
+    def __init__(self, owner: AsyncBoltDriver, loop_client: _LoopClient) -> None:
+        self._owner = owner
+        self._client = loop_client.client
+        self._lock = loop_client.write_lock
+        self._failed = False
+        self._session: Any = None
+        self._transaction: Any = None
+
+    async def start(self) -> AsyncBoltTransaction:
+        owner = self._owner
+        if self._lock is not None:
+            try:
+                await asyncio.wait_for(self._lock.acquire(), owner.retry_time)
+            except TimeoutError:
+                self._lock = None
+                raise ConnectionFailedError(
+                    f"{owner.dialect.name}: waited {owner.retry_time:g} s (retry_time) for "
+                    "the write turn, which another transaction holds; nothing was sent",
+                    address=owner._address,
+                ) from None
+        try:
+            self._session = self._client.session(
+                database=owner.database,
+                default_access_mode=neo4j.WRITE_ACCESS,
+                bookmark_manager=self._client.execute_query_bookmark_manager,
+            )
+            self._transaction = await self._session.begin_transaction(timeout=owner.query_timeout)
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            await self._end()
+            raise translate_error(error, owner.dialect, owner._address, "BEGIN", True) from error
+        except BaseException:
+            await self._end()
+            raise
+        return self
+
+    async def execute(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        owner = self._owner
+        try:
+            result = await self._transaction.run(cypher, dict(params or {}))
+            rows = [list(record.values()) async for record in result]
+            keys = list(result.keys())
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            self._failed = True
+            raise translate_error(error, owner.dialect, owner._address, cypher, True) from error
+        return QueryResult(keys, [[neutral(value) for value in row] for row in rows])
+
+    async def commit(self) -> None:
+        owner = self._owner
+        try:
+            await self._transaction.commit()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
+            self._failed = True
+            raise translate_error(error, owner.dialect, owner._address, "COMMIT", False) from error
+        finally:
+            await self._end()
+
+    async def rollback(self) -> None:
+        try:
+            if not self._failed and self._transaction is not None:
+                await self._transaction.rollback()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            pass  # the server rolls back a transaction whose connection went away
+        finally:
+            await self._end()
+
+    async def _end(self) -> None:
+        try:
+            if self._session is not None:
+                await self._session.close()
+        except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError):
+            pass
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 from collections.abc import (
     AsyncIterator,
@@ -15,7 +16,7 @@ from collections.abc import (
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self, overload
 
-from runic.ogm.driver.base import AsyncGraphDriver, has_async_execute
+from runic.ogm.driver.base import AsyncGraphDriver, AsyncGraphTransaction, has_async_execute
 from runic.ogm.model.edge import Edge
 from runic.ogm.model.fields import FieldAttribute
 from runic.ogm.model.node import Node
@@ -30,6 +31,7 @@ from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import TaskGuard
 from runic.ogm.session.query import AsyncQuery, AsyncSearchQuery
 from runic.ogm.session.querylog import logged_async, logging_queries
+from runic.ogm.session.transaction import refusal
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
 STREAM_PAGE = 1_000
@@ -58,6 +60,8 @@ class AsyncSession(SessionMethods):
             driver.dialect, refuse_lazy_load, autoflush, lambda: indexed_keys(driver)
         )
         self._guard: TaskGuard = TaskGuard(self._core.unit)
+        #: The server transaction of an open ``begin()`` block, which queries go through.
+        self._transaction: AsyncGraphTransaction | None = None
 
     _query_type = AsyncQuery
     _search_type = AsyncSearchQuery
@@ -134,7 +138,10 @@ class AsyncSession(SessionMethods):
         """Drive an operation, refusing a second task while one is in flight."""
         self._guard.claim(operation)
         try:
-            execute: Callable[..., Awaitable[Any]] = self.driver.execute
+            transaction = self._transaction
+            execute: Callable[..., Awaitable[Any]] = (
+                self.driver.execute if transaction is None else transaction.execute
+            )
             if logging_queries():
                 execute = logged_async(execute)
             try:  # Steps' protocol, written out: this runs for every query
@@ -173,6 +180,37 @@ class AsyncSession(SessionMethods):
             return function(session._core, *args, **kwargs)
 
         return method
+
+    @contextlib.asynccontextmanager
+    async def begin(self) -> AsyncIterator[Self]:
+        """``async with session.begin():`` runs the block's flushes and reads in one
+        server transaction (Bolt and AGE); see :meth:`Session.begin
+        <runic.ogm.session.session.Session.begin>`."""
+        begin = getattr(self.driver, "begin", None)
+        if begin is None:
+            raise refusal(self.driver)
+        block = self._core.transaction
+        block.enter()
+        try:
+            transaction = await begin()
+        except BaseException:
+            block.leave(self._core.unit, rolled_back=False)  # nothing was sent
+            raise
+        self._transaction = transaction
+        committed = False
+        try:
+            yield self
+            await self._run(self._core.flush())
+            self._transaction = None
+            await transaction.commit()
+            committed = True
+        except BaseException:
+            if self._transaction is not None:  # the COMMIT was not attempted
+                self._transaction = None
+                await transaction.rollback()
+            raise
+        finally:
+            block.leave(self._core.unit, rolled_back=not committed)
 
     async def __aenter__(self) -> Self:
         return self

@@ -58,6 +58,7 @@ from runic.ogm.session.flush import (
     root_model,
 )
 from runic.ogm.session.identity import identity_key, relation_targets, stored_key
+from runic.ogm.session.transaction import TransactionBlock
 from runic.ogm.session.unique_values import checks_values, refuse_unsafe
 from runic.ogm.session.unit_of_work import RelationLoader, UnitOfWork
 
@@ -130,6 +131,7 @@ class SessionCore:
         self.autoflush = autoflush
         self.chunk_size = CHUNK_SIZE
         self.unit = UnitOfWork(relation_loader, owner=self)
+        self.transaction = TransactionBlock()
         #: Root models whose key index is known to exist (shared by a driver's sessions).
         #: Root models whose key index is known to exist, shared by a driver's sessions;
         #: looked up on the first creating flush (most sessions never need it).
@@ -206,8 +208,15 @@ class SessionCore:
             yield from ensure_key_index(self.dialect, model)
             known.add(model)
 
+    def commit(self) -> Operation[None]:
+        """Send all pending work (outside a ``begin()`` block, which commits at its end)."""
+        self.transaction.refuse_inside("commit")
+        yield from self.flush()
+
     def rollback(self) -> None:
-        """Discard work not flushed yet; flushed work is stored (FalkorDB has no transaction)."""
+        """Discard work not flushed yet; what earlier flushes sent is stored (they commit
+        as they go, outside a ``begin()`` block)."""
+        self.transaction.refuse_inside("rollback")
         self.unit.rollback()
 
     def close(self) -> None:

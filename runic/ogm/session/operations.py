@@ -121,7 +121,7 @@ class SessionMethods(StagingMethods):
         return f"<{type(self).__name__} on {self.driver!r}: {state}>"
 
     flush = operation(SessionCore.flush)
-    commit = operation(SessionCore.flush)
+    commit = operation(SessionCore.commit)
     rollback = operation(_whole(SessionCore.rollback))
     close = operation(_whole(SessionCore.close))
     expunge_all = operation(_whole(SessionCore.expunge_all))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import weakref
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, Self, overload
 
-from runic.ogm.driver.base import GraphDriver, has_async_execute
+from runic.ogm.driver.base import GraphDriver, GraphTransaction, has_async_execute
 from runic.ogm.exceptions import DetachedEntityError
 from runic.ogm.model.edge import Edge
 from runic.ogm.model.fields import FieldAttribute
@@ -23,6 +24,7 @@ from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
 from runic.ogm.session.query import Query, SearchQuery
 from runic.ogm.session.querylog import logged, logging_queries
+from runic.ogm.session.transaction import refusal
 from runic.ogm.session.unit_of_work import RelationLoader
 
 
@@ -47,6 +49,8 @@ class Session(SessionMethods):
             driver.dialect, _weak_loader(self), autoflush, lambda: indexed_keys(driver)
         )
         self._guard: ThreadGuard = ThreadGuard()
+        #: The server transaction of an open ``begin()`` block, which queries go through.
+        self._transaction: GraphTransaction | None = None
 
     _query_type = Query
     _search_type = SearchQuery
@@ -127,7 +131,8 @@ class Session(SessionMethods):
             operation.close()
             raise SessionInUseError(THREAD_IN_USE)
         try:
-            execute = self.driver.execute
+            transaction = self._transaction
+            execute = self.driver.execute if transaction is None else transaction.execute
             if logging_queries():
                 execute = logged(execute)
             try:  # Steps' protocol, written out: this runs for every query
@@ -167,6 +172,43 @@ class Session(SessionMethods):
                 lock.release()
 
         return method
+
+    @contextlib.contextmanager
+    def begin(self) -> Iterator[Self]:
+        """``with session.begin():`` runs the block's flushes and reads in one server
+        transaction (Bolt and AGE), committed when the block ends (after a last flush)
+        and rolled back when it raises.
+
+        After a rollback, or a COMMIT that failed, the session forgets every entity (as
+        ``expunge_all()``): the graph is as it was before the block, so run it again.
+        On FalkorDB, which has no transaction across queries, it raises
+        :class:`~runic.ogm.exceptions.TransactionError`.
+        """
+        begin = getattr(self.driver, "begin", None)
+        if begin is None:
+            raise refusal(self.driver)
+        block = self._core.transaction
+        block.enter()
+        try:
+            transaction = begin()
+        except BaseException:
+            block.leave(self._core.unit, rolled_back=False)  # nothing was sent
+            raise
+        self._transaction = transaction
+        committed = False
+        try:
+            yield self
+            self._run(self._core.flush())
+            self._transaction = None
+            transaction.commit()
+            committed = True
+        except BaseException:
+            if self._transaction is not None:  # the COMMIT was not attempted
+                self._transaction = None
+                transaction.rollback()
+            raise
+        finally:
+            block.leave(self._core.unit, rolled_back=not committed)
 
     def _load_relation(
         self, entity: Node, relation: RelationAttribute[Any] | FieldAttribute[Any]

@@ -22,6 +22,8 @@ GUIDE = Path(__file__).with_name("guide.rst")
 PAGE = "async.rst"
 
 OPENING = 'FalkorDB(host="localhost", port=6379)'
+EVERY_BACKEND = 'create_async_driver("postgresql://'
+TRANSACTION = "async with session.begin():"
 LAZY = "# BAD — accessing .articles"
 CRUD = "# Create"
 QUERYING = "select(Article)"
@@ -35,6 +37,8 @@ TESTING = "# conftest.py"
 #: One marker per code block of docs/async.rst, each run by a test of this package.
 MARKERS = (
     OPENING,
+    EVERY_BACKEND,
+    TRANSACTION,
     LAZY,
     CRUD,
     QUERYING,
