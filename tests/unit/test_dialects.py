@@ -172,3 +172,21 @@ def test_bolt_drops_escape_names_the_server_chose() -> None:
     assert drop(SchemaItem("unique", "Shelf", "code")).cypher == (
         "DROP CONSTRAINT `runic_unique_Shelf_code` IF EXISTS"
     )
+
+
+def test_age_matches_a_key_in_the_pattern() -> None:
+    """AGE evaluates ``{id: $p0}`` as containment, faster than ``WHERE n.id = $p0`` and
+    servable by a GIN index; only the root's key equality moves, since containment
+    would match a list by a part of it."""
+    from runic.ogm.session.core import _get_query
+
+    assert _get_query(User, (), AGE).cypher.startswith("MATCH (n:`User` {`id`: $p0})\nRETURN")
+    both = compile_select(select(Admin).where(User.id == "a", User.name == "b"), AGE)
+    assert both.cypher.startswith(
+        "MATCH (n:`User` {`_is_Admin`: true, `id`: $p0})\nWHERE n.`name` = $p1"
+    )
+    assert both.params == {"p0": "a", "p1": "b"}
+    for kept in (User.tags.contains("a"), User.name == "a", User.id != "a"):
+        assert "WHERE" in compile_select(select(User).where(kept), AGE).cypher
+    for dialect in (NEO4J, ARCADEDB):
+        assert "WHERE n.`id` = $p0" in _get_query(User, (), dialect).cypher

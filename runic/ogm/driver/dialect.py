@@ -25,6 +25,11 @@ class Dialect:
     atomic_get_or_create = True
     #: The driver runs each stage of a flush as a statement of its own (AGE).
     separate_stages = False
+    #: Match a key by a pattern map, ``(n:L {id: $p0})``, not ``WHERE n.id = $p0``: AGE
+    #: evaluates the map as containment, faster, and a GIN index on the properties can
+    #: serve it (containment would also match a list by its part: keys only, which are
+    #: scalars).
+    key_in_pattern = False
     #: Significant digits of the floats the backend returns; None when it returns every
     #: float exactly. Raw ``execute()`` parameters are rounded to them, so what a raw
     #: write stores is what reads back (float fields always keep 15, see runic.ogm.values).
@@ -171,6 +176,7 @@ class AGEDialect(Dialect):
     type_alternatives = False
     atomic_get_or_create = False
     separate_stages = True
+    key_in_pattern = True
     marker = "_is_"
 
     def labels_of(self, label: str, properties: dict[str, Any]) -> tuple[str, ...]:

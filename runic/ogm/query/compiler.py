@@ -146,14 +146,19 @@ class _SelectCompiler:
         """One MATCH per step, each followed by the conditions it makes decidable."""
         statement = self.statement
         by_step: dict[int, list[str]] = {}
+        key_match = ""  # the root's key, in its pattern (Dialect.key_in_pattern)
         for context, condition in statement.conditions:
             steps = [bind_field(statement.steps, context, f) for f in condition.fields()]
-            by_step.setdefault(max(steps, default=0), []).append(
-                self.expression(context, condition, top=True)
-            )
+            decided_at = max(steps, default=0)
+            if not key_match and decided_at == 0 and self._is_key_equality(condition):
+                assert isinstance(condition, Comparison)
+                key_match = f"{quote(condition.field.name)}: {self.parameter(condition.value)}"
+                continue
+            by_step.setdefault(decided_at, []).append(self.expression(context, condition, top=True))
         lines = []
         for index, step in enumerate(statement.steps):
-            target = f"({self.aliases[index]}{labels_pattern(step.model, self.dialect)})"
+            pattern = labels_pattern(step.model, self.dialect, key_match if index == 0 else "")
+            target = f"({self.aliases[index]}{pattern})"
             if step.relation is None and statement.search is not None:
                 alias = self.aliases[index]
                 lines.append(self.dialect.search_call(statement.search, self.parameter, alias))
@@ -178,6 +183,22 @@ class _SelectCompiler:
                 if stage.step == index:
                     lines += self.stage(number, stage)
         return lines
+
+    def _is_key_equality(self, condition: Expression) -> bool:
+        """``<root key> = <value>``, on a dialect that matches keys in the pattern."""
+        statement = self.statement
+        if not self.dialect.key_in_pattern or statement.search is not None:
+            return False
+        if not isinstance(condition, Comparison) or condition.op != "=":
+            return False
+        key = statement.steps[0].model.__runic__.key_field
+        value = condition.value
+        return (
+            condition.field.name == key.name
+            and not is_edge_field(condition.field)
+            # get()'s template leaves the value None: each get() gives its stored key
+            and (value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)))
+        )
 
     def stage(self, number: int, stage: Stage) -> list[str]:
         """``WITH`` the steps so far, ordered and paged (see ``Select.with_``)."""
