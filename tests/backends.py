@@ -118,7 +118,7 @@ class BlockingContext:
         self._loop = loop
 
     def __enter__(self) -> Any:
-        return self._loop.run(self._manager.__aenter__())
+        return BlockingSession(self._loop.run(self._manager.__aenter__()), self._loop)
 
     def __exit__(self, *exc_info: Any) -> bool:
         return bool(self._loop.run(self._manager.__aexit__(*exc_info)))
@@ -304,7 +304,7 @@ def backend_fixture_values(request: Any, name: str, mode: str) -> Iterator[Backe
         backend = Backend(name, driver, unique, mode)
     if mode == "async":
         backend.loop = LoopThread()
-        backend.async_driver = _async_driver(request, name)
+        backend.async_driver = async_driver_for(request, name)
     try:
         yield backend
     finally:
@@ -315,7 +315,8 @@ def backend_fixture_values(request: Any, name: str, mode: str) -> Iterator[Backe
             clear(driver)
 
 
-def _async_driver(request: Any, name: str) -> Any:
+def async_driver_for(request: Any, name: str) -> Any:
+    """A new async driver on the run's server of backend ``name``."""
     if name == "falkordb":
         from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
 

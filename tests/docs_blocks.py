@@ -32,3 +32,16 @@ def block_containing(page: str, text: str) -> str:
     found = [block for block in code_blocks(page) if text in block]
     assert len(found) == 1, f"{len(found)} code blocks of {page} contain {text!r}"
     return found[0]
+
+
+def block_of_kind(page: str, language: str) -> str:
+    """The one ``.. code-block:: <language>`` block of ``docs/<page>``."""
+    lines = (DOCS / page).read_text().splitlines()
+    starts = [i for i, line in enumerate(lines) if line.strip() == f".. code-block:: {language}"]
+    assert len(starts) == 1, f"{len(starts)} {language} blocks in {page}"
+    body: list[str] = []
+    for line in lines[starts[0] + 1 :]:
+        if line.strip() and not line.startswith(" "):
+            break
+        body.append(line)
+    return textwrap.dedent("\n".join(body)).strip() + "\n"

@@ -47,6 +47,7 @@ DOCS_PRELUDES = {
     ),
     "session.rst": "",
     "testing.rst": "",
+    "migrations.rst": "",
 }
 
 

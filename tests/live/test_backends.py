@@ -16,6 +16,7 @@ from runic.ogm import Field, Node, delete, select, update
 from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import (
     ConstraintViolationError,
+    QueryRejectedError,
     SchemaError,
     StatementError,
     TransactionError,
@@ -480,3 +481,29 @@ def test_begin_runs_flushes_and_reads_in_one_transaction(backend: Backend) -> No
                 pass
             again.holder = "eve"
     assert seats() == [("b1", "eve"), ("b2", "bob")]
+
+
+def test_a_failed_query_fails_the_whole_block(backend: Backend) -> None:
+    """A refused flush is raised as the server's refusal (no explaining queries in a
+    failed transaction), and a failure the block caught still stops its COMMIT."""
+    if backend.name == "falkordb":  # no transactions across queries: see the test above
+        with backend.session() as session, pytest.raises(TransactionError):
+            session.begin().__enter__()
+        return
+    backend.unique("Seat", "holder")
+    with backend.session() as session:
+        session.add(Seat(code="c1", holder="ann"))
+    with backend.session() as session:
+        with pytest.raises(ConstraintViolationError), session.begin() as block:
+            block.add(Seat(code="c2", holder="bob"))
+            block.flush()
+            block.add(Seat(code="c3", holder="ann"))  # ann holds c1 already
+            block.flush()
+        refused = pytest.raises(TransactionError, match="nothing of the block was committed")
+        with refused, session.begin():
+            session.add(Seat(code="c4", holder="cy"))
+            session.flush()
+            with pytest.raises(QueryRejectedError):
+                session.execute("RETURN 1 / $zero AS r", {"zero": 0})
+    rows = backend.rows("MATCH (s:Seat) RETURN s.code, s.holder")
+    assert rows == [["c1", "ann"]]

@@ -16,7 +16,7 @@ from runic.ogm.driver.records import GraphEdge, GraphNode
 from runic.ogm.exceptions import StatementError
 from runic.ogm.query import compile_select, fulltext_search, vector_search
 from runic.ogm.session.flush import FlushPlan, compile_flush
-from tests.models import Admin, Doc, User
+from tests.models import Admin, Article, Doc, User
 
 
 def test_neo4j_search_uses_named_indexes_and_similarity_scores() -> None:
@@ -190,3 +190,21 @@ def test_age_matches_a_key_in_the_pattern() -> None:
         assert "WHERE" in compile_select(select(User).where(kept), AGE).cypher
     for dialect in (NEO4J, ARCADEDB):
         assert "WHERE n.`id` = $p0" in _get_query(User, (), dialect).cypher
+
+
+def test_only_string_and_int_keys_go_in_the_pattern() -> None:
+    from runic.ogm import Field, Node
+    from runic.ogm.session.core import _get_query
+
+    class ListKeyed(Node):
+        id: list[str] = Field(primary_key=True)
+
+    class FloatKeyed(Node):
+        id: float = Field(primary_key=True)
+
+    for model in (ListKeyed, FloatKeyed):
+        assert "WHERE n.`id` = $p0" in _get_query(model, (), AGE).cypher
+    either = compile_select(select(User).where((User.id == "a") | (User.name == "b")), AGE)
+    assert "{`id`" not in either.cypher and "WHERE" in either.cypher
+    traversed = select(User).traverse(User.articles).where(Article.id == "x").return_target()
+    assert "(n1:`Article`)" in compile_select(traversed, AGE).cypher

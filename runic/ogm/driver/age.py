@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from runic.ogm.driver.base import failed_block
 from runic.ogm.driver.dialect import AGE, Dialect
 from runic.ogm.driver.options import POOL_TIMEOUT, take_options
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
@@ -454,6 +455,8 @@ class AGETransaction:
             self._stack.close()
             raise translate_error(error, owner._address, "BEGIN", True, False) from error
         self._wrote = False
+        #: A statement failed: PostgreSQL then turns a COMMIT into a silent rollback.
+        self._failed = False
 
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
@@ -465,11 +468,15 @@ class AGETransaction:
                 self._cursor.execute(sql, args, prepare=False)
             rows = self._cursor.fetchall() if self._cursor.description and plan.columns else []
         except psycopg.Error as error:
+            self._failed = True
             raise translate_error(error, owner._address, cypher, True, False) from error
         self._wrote = self._wrote or not read_only
         return plan.result(rows)
 
     def commit(self) -> None:
+        if self._failed:
+            self.rollback()
+            raise failed_block("PostgreSQL", self._owner._address)
         try:
             self._stack.close()
         except psycopg.Error as error:

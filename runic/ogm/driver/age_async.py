@@ -30,6 +30,7 @@ from runic.ogm.driver.age import (
     unreachable,
     url_settings,
 )
+from runic.ogm.driver.base import failed_block
 from runic.ogm.driver.dialect import AGE, Dialect
 from runic.ogm.driver.options import POOL_TIMEOUT
 from runic.ogm.driver.records import QueryResult
@@ -238,6 +239,7 @@ class AsyncAGETransaction:
         self._transaction: Any = None
         self._cursor: Any = None
         self._wrote = False
+        self._failed = False
 
     async def start(self) -> AsyncAGETransaction:
         self._connection = await self._owner._connection(self._pool)
@@ -245,9 +247,11 @@ class AsyncAGETransaction:
             self._transaction = self._connection.transaction()
             await self._transaction.__aenter__()
             self._cursor = self._connection.cursor()
-        except psycopg.Error as error:
-            await self._pool.putconn(self._connection)
-            raise translate_error(error, self._owner._address, "BEGIN", True, False) from error
+        except BaseException as error:
+            await self._pool.putconn(self._connection)  # also when cancelled: never lost
+            if isinstance(error, psycopg.Error):
+                raise translate_error(error, self._owner._address, "BEGIN", True, False) from error
+            raise
         return self
 
     async def execute(
@@ -261,11 +265,15 @@ class AsyncAGETransaction:
                 await cursor.execute(sql, args, prepare=False)
             rows = await cursor.fetchall() if cursor.description and plan.columns else []
         except psycopg.Error as error:
+            self._failed = True
             raise translate_error(error, owner._address, cypher, True, False) from error
         self._wrote = self._wrote or not read_only
         return plan.result(rows)
 
     async def commit(self) -> None:
+        if self._failed:
+            await self.rollback()
+            raise failed_block("PostgreSQL", self._owner._address)
         try:
             await self._cursor.close()
             await self._transaction.__aexit__(None, None, None)

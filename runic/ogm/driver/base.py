@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from runic.ogm.driver.dialect import Dialect
 from runic.ogm.driver.records import QueryResult
+from runic.ogm.exceptions import TransactionError
 
 
 @runtime_checkable
@@ -63,6 +64,15 @@ class AsyncGraphTransaction(Protocol):
     async def commit(self) -> None: ...
 
     async def rollback(self) -> None: ...
+
+
+def failed_block(backend: str, address: str | None) -> TransactionError:
+    """The COMMIT of a transaction in which a query failed: the server has rolled it
+    back (PostgreSQL would even answer the COMMIT as if it had succeeded)."""
+    return TransactionError(
+        f"session.begin(): a query in the block failed, so {backend} rolled the whole "
+        f"transaction back; nothing of the block was committed (server {address})"
+    )
 
 
 def has_async_execute(driver: object) -> bool:

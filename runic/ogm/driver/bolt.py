@@ -39,10 +39,10 @@ import random
 import threading
 import time
 from collections.abc import Mapping
-from contextlib import nullcontext
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
+from runic.ogm.driver.base import failed_block
 from runic.ogm.driver.dialect import DIALECTS, NEO4J, Dialect
 from runic.ogm.driver.options import take_options
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
@@ -185,11 +185,15 @@ class BoltDriver:
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
         lock = None if read_only else self._write_lock
+        if lock is not None and not lock.acquire(timeout=self.retry_time):
+            raise write_turn_timeout(self.dialect, self._address, self.retry_time)
         try:
-            with lock if lock is not None else nullcontext():
-                keys, rows = self._retrying(cypher, dict(params or {}), read_only)
+            keys, rows = self._retrying(cypher, dict(params or {}), read_only)
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
             raise translate_error(error, self.dialect, self._address, cypher, read_only) from error
+        finally:
+            if lock is not None:
+                lock.release()
         return QueryResult(keys, [[neutral(value) for value in row] for row in rows])
 
     def _retrying(
@@ -247,6 +251,16 @@ class BoltDriver:
     def close(self) -> None:
         if self._owns_connection:
             self.driver.close()
+
+
+def write_turn_timeout(dialect: Dialect, address: str | None, waited: float) -> DriverError:
+    """This driver's writes take turns (ArcadeDB); an open ``session.begin()`` block holds
+    the turn until it ends, so a wait is bounded rather than a deadlock."""
+    return ConnectionFailedError(
+        f"{dialect.name}: waited {waited:g} s (retry_time) for this driver's write turn, "
+        "which an open transaction (a session.begin() block) holds; nothing was sent",
+        address=address,
+    )
 
 
 def client_arguments(url: str, options: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -367,11 +381,8 @@ class BoltTransaction:
         self._owner = owner
         self._lock = owner._write_lock
         if self._lock is not None and not self._lock.acquire(timeout=owner.retry_time):
-            raise ConnectionFailedError(
-                f"{owner.dialect.name}: waited {owner.retry_time:g} s (retry_time) for the "
-                "write turn, which another transaction holds; nothing was sent",
-                address=owner._address,
-            )
+            self._lock = None
+            raise write_turn_timeout(owner.dialect, owner._address, owner.retry_time)
         #: Whether the server failed a query: the client then reset the connection, which
         #: rolled the transaction back, and the transaction must not be touched again.
         self._failed = False
@@ -385,6 +396,9 @@ class BoltTransaction:
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
             self._end()
             raise translate_error(error, owner.dialect, owner._address, "BEGIN", True) from error
+        except BaseException:
+            self._end()  # the write turn too, whatever stopped the BEGIN
+            raise
 
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
@@ -401,6 +415,9 @@ class BoltTransaction:
 
     def commit(self) -> None:
         owner = self._owner
+        if self._failed:
+            self.rollback()
+            raise failed_block(owner.dialect.name, owner._address)
         try:
             self._transaction.commit()
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
-from contextlib import AbstractAsyncContextManager, nullcontext
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from runic.ogm.driver.base import failed_block
 from runic.ogm.driver.bolt import (
     RetryWaits,
     bolt_dialect,
@@ -28,6 +28,7 @@ from runic.ogm.driver.bolt import (
     neutral,
     server_address,
     translate_error,
+    write_turn_timeout,
 )
 from runic.ogm.driver.dialect import NEO4J, Dialect
 from runic.ogm.driver.records import QueryResult
@@ -39,6 +40,18 @@ except ImportError as missing:  # pragma: no cover - exercised without the extra
     raise ImportError(
         "the Bolt driver needs the neo4j package: pip install 'runic-ogm[neo4j]'"
     ) from missing
+
+
+async def take_turn(lock: asyncio.Lock, owner: AsyncBoltDriver) -> None:
+    """This driver's write turn (ArcadeDB), waited for at most ``retry_time``: an open
+    ``session.begin()`` block holds it until it ends."""
+    if not lock.locked():
+        await lock.acquire()  # free: no timer (wait_for(..., 0) would give up at once)
+        return
+    try:
+        await asyncio.wait_for(lock.acquire(), owner.retry_time)
+    except TimeoutError:
+        raise write_turn_timeout(owner.dialect, owner._address, owner.retry_time) from None
 
 
 class _LoopClient:
@@ -151,18 +164,18 @@ class AsyncBoltDriver:
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
         loop_client = self._loop_client()
-        lock: AbstractAsyncContextManager[Any] = (
-            loop_client.write_lock
-            if loop_client.write_lock is not None and not read_only
-            else nullcontext()
-        )
+        lock = None if read_only else loop_client.write_lock
+        if lock is not None:
+            await take_turn(lock, self)
         try:
-            async with lock:
-                keys, rows = await self._retrying(
-                    loop_client.client, cypher, dict(params or {}), read_only
-                )
+            keys, rows = await self._retrying(
+                loop_client.client, cypher, dict(params or {}), read_only
+            )
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:
             raise translate_error(error, self.dialect, self._address, cypher, read_only) from error
+        finally:
+            if lock is not None:
+                lock.release()
         return QueryResult(keys, [[neutral(value) for value in row] for row in rows])
 
     async def _retrying(
@@ -235,14 +248,10 @@ class AsyncBoltTransaction:
         owner = self._owner
         if self._lock is not None:
             try:
-                await asyncio.wait_for(self._lock.acquire(), owner.retry_time)
-            except TimeoutError:
+                await take_turn(self._lock, owner)
+            except BaseException:
                 self._lock = None
-                raise ConnectionFailedError(
-                    f"{owner.dialect.name}: waited {owner.retry_time:g} s (retry_time) for "
-                    "the write turn, which another transaction holds; nothing was sent",
-                    address=owner._address,
-                ) from None
+                raise
         try:
             self._session = self._client.session(
                 database=owner.database,
@@ -273,6 +282,9 @@ class AsyncBoltTransaction:
 
     async def commit(self) -> None:
         owner = self._owner
+        if self._failed:
+            await self.rollback()
+            raise failed_block(owner.dialect.name, owner._address)
         try:
             await self._transaction.commit()
         except (neo4j.exceptions.Neo4jError, neo4j.exceptions.DriverError) as error:

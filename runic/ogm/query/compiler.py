@@ -15,6 +15,7 @@ from runic.ogm.driver.dialect import FALKORDB, Dialect
 from runic.ogm.exceptions import StatementError
 from runic.ogm.identifiers import quote
 from runic.ogm.model.relations import Direction
+from runic.ogm.model.types import IntConverter, InternedStrConverter, StrConverter
 from runic.ogm.query.expressions import Comparison, Conjunction, Expression, Negation
 from runic.ogm.query.functions import Aggregate
 from runic.ogm.query.parameters import plain_value
@@ -192,12 +193,13 @@ class _SelectCompiler:
         if not isinstance(condition, Comparison) or condition.op != "=":
             return False
         key = statement.steps[0].model.__runic__.key_field
-        value = condition.value
         return (
             condition.field.name == key.name
             and not is_edge_field(condition.field)
-            # get()'s template leaves the value None: each get() gives its stored key
-            and (value is None or (isinstance(value, (str, int)) and not isinstance(value, bool)))
+            and not isinstance(condition.value, Term)
+            # By the key's type, not the value (get()'s template has none): containment
+            # matches a list by a part of it, and an int and a float never.
+            and type(key.converter) in (StrConverter, InternedStrConverter, IntConverter)
         )
 
     def stage(self, number: int, stage: Stage) -> list[str]:

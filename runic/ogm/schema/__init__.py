@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterable
+from collections.abc import Generator, Iterable
 from typing import Any
 
 from runic.ogm.model.node import Node
@@ -30,7 +30,7 @@ def sync_schema(
     nothing to do. New unique constraints are waited for until FalkorDB has checked the
     stored nodes; if they hold duplicates, :class:`~runic.ogm.exceptions.SchemaError`.
     """
-    return _blocking(
+    return run_requests(
         driver, schema_operation(driver.dialect, models, drop_extra=drop_extra, apply=True)
     )
 
@@ -39,7 +39,7 @@ def schema_diff(
     driver: Any, models: Iterable[type[Node]] | None = None, *, drop_extra: bool = False
 ) -> SchemaChanges:
     """What :func:`sync_schema` would create and drop; changes nothing."""
-    return _blocking(
+    return run_requests(
         driver, schema_operation(driver.dialect, models, drop_extra=drop_extra, apply=False)
     )
 
@@ -49,7 +49,7 @@ async def async_sync_schema(
 ) -> SchemaChanges:
     """:func:`sync_schema` over an async driver."""
     operation = schema_operation(driver.dialect, models, drop_extra=drop_extra, apply=True)
-    return await _awaited(driver, operation)
+    return await async_run_requests(driver, operation)
 
 
 async def async_schema_diff(
@@ -57,11 +57,13 @@ async def async_schema_diff(
 ) -> SchemaChanges:
     """:func:`schema_diff` over an async driver."""
     operation = schema_operation(driver.dialect, models, drop_extra=drop_extra, apply=False)
-    return await _awaited(driver, operation)
+    return await async_run_requests(driver, operation)
 
 
-def _blocking(driver: Any, operation: Any) -> SchemaChanges:
-    steps: Steps[SchemaChanges] = Steps(operation)
+def run_requests[T](driver: Any, operation: Generator[SchemaRequest, Any, T]) -> T:
+    """Drive a schema (or migration) operation with a sync driver: send each request,
+    hand back its result or error."""
+    steps: Steps[T] = Steps(operation)  # type: ignore[arg-type]
     for request in steps:
         try:
             steps.outcome = _send(driver, request)
@@ -70,8 +72,9 @@ def _blocking(driver: Any, operation: Any) -> SchemaChanges:
     return steps.value
 
 
-async def _awaited(driver: Any, operation: Any) -> SchemaChanges:
-    steps: Steps[SchemaChanges] = Steps(operation)
+async def async_run_requests[T](driver: Any, operation: Generator[SchemaRequest, Any, T]) -> T:
+    """:func:`run_requests` with an async driver."""
+    steps: Steps[T] = Steps(operation)  # type: ignore[arg-type]
     for request in steps:
         outcome = _send(driver, request)
         try:

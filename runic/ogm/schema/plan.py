@@ -162,3 +162,42 @@ def _await_settled(
             raise SchemaError(f"schema not settled after {CONSTRAINT_WAIT:.0f} s: {pending}")
         yield Pause(CONSTRAINT_POLL)
         waited += CONSTRAINT_POLL
+
+
+def change_items(
+    dialect: Dialect, create: Iterable[SchemaItem], drop: Iterable[SchemaItem]
+) -> Generator[SchemaRequest, Any, SchemaChanges]:
+    """Create and drop single indexes and constraints (the migration tool's schema
+    operations). An item that exists already is not made again, and one that is gone
+    already is not dropped: running it twice changes nothing."""
+    if dialect.name not in ("falkordb", "neo4j", "arcadedb"):
+        raise SchemaError(f"schema changes are not available on this backend ({dialect.name}) yet")
+    bolt_side = dialect.name != "falkordb"
+    wanted, unwanted = set(create), set(drop)
+    if bolt_side:
+        bolt.check_supported(dialect, sorted(wanted))
+        listing = (bolt.LIST_INDEXES, bolt.LIST_CONSTRAINTS)
+    else:
+        listing = (falkordb.LIST_INDEXES, falkordb.LIST_CONSTRAINTS)
+    indexes = yield listing[0]
+    constraints = yield listing[1]
+    have = (bolt if bolt_side else falkordb).existing(indexes, constraints)
+    have_keys = {item.key: item for item in have}
+    changes = SchemaChanges()
+    changes.dropped = sorted(have_keys[item.key] for item in unwanted if item.key in have_keys)
+    changes.created = sorted(item for item in wanted if item.key not in have_keys)
+    for item in changes.dropped:
+        yield bolt.drop(item) if bolt_side else falkordb.drop(item)
+    if bolt_side:
+        fulltext: dict[str, list[str]] = {}
+        for item in changes.created:
+            if item.kind == "fulltext":
+                fulltext.setdefault(item.label, []).append(item.field)
+        for query in bolt.create(changes.created, fulltext):  # noqa: UP028 - results are sent back
+            yield query
+        return changes
+    for item in changes.created:
+        yield falkordb.create(item)
+    if changes.created or changes.dropped:
+        yield from _await_settled(set(changes.created), set(changes.dropped))
+    return changes

@@ -204,6 +204,7 @@ class AsyncSession(SessionMethods):
             self._transaction = None
             await transaction.commit()
             committed = True
+            await self._run(self._core.index_deferred_keys())
         except BaseException:
             if self._transaction is not None:  # the COMMIT was not attempted
                 self._transaction = None

@@ -8,6 +8,7 @@ through ``send()`` (or the driver's error through ``throw()``) and returns its a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Generator, Iterable, Mapping, Sequence
 from dataclasses import replace
 from typing import Any, NoReturn
@@ -17,6 +18,7 @@ from runic.ogm.driver.dialect import Dialect
 from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 from runic.ogm.exceptions import (
     ConstraintViolationError,
+    DriverError,
     EntityNotFoundError,
     LazyLoadError,
     MultipleResultsError,
@@ -61,6 +63,8 @@ from runic.ogm.session.identity import identity_key, relation_targets, stored_ke
 from runic.ogm.session.transaction import TransactionBlock
 from runic.ogm.session.unique_values import checks_values, refuse_unsafe
 from runic.ogm.session.unit_of_work import RelationLoader, UnitOfWork
+
+log = logging.getLogger("runic.ogm")
 
 #: An operation: yields queries, is sent their results, returns its answer.
 type Operation[T] = Generator[CompiledQuery, QueryResult, T]
@@ -170,20 +174,29 @@ class SessionCore:
     def _send_flush(self, plan: FlushPlan, query: CompiledQuery) -> Operation[None]:
         try:
             yield query
-        except ConstraintViolationError as error:
+        except QueryRejectedError as error:
+            if self.transaction.open:
+                # The server failed the block's transaction with this query; queries that
+                # would explain it fail too (as another, wrong, error): it is raised as is.
+                raise
+            yield from self._explain_refusal(plan, error)
+
+    def _explain_refusal(self, plan: FlushPlan, error: QueryRejectedError) -> Operation[None]:
+        """Raise what a refused flush means: the entity and field of a conflict or of a
+        violated constraint, found with more queries."""
+        if isinstance(error, ConstraintViolationError):
             if plan.guarded:
                 conflict = yield from explain_conflict(plan, self.dialect, self.unit.identity)
                 if conflict is not None:
                     raise conflict from error
             explained = yield from self._explain_violation(error)
             raise explained from error
-        except QueryRejectedError as error:  # a failed guard; a lost connection is kept
-            if not plan.guarded:
-                raise
-            conflict = yield from explain_conflict(plan, self.dialect, self.unit.identity)
-            if conflict is None:
-                raise
-            raise conflict from error
+        if not plan.guarded:  # a failed guard is explained; a lost connection is kept
+            raise error
+        conflict = yield from explain_conflict(plan, self.dialect, self.unit.identity)
+        if conflict is None:
+            raise error
+        raise conflict from error
 
     def _refuse_unsafe_values(self, plan: FlushPlan) -> None:
         for model, rows in (*plan.creates.items(), *plan.upserts.items()):
@@ -202,11 +215,26 @@ class SessionCore:
         missing = [model for model in models if model not in known]
         if not missing:
             return
+        if self.transaction.open:
+            self.transaction.deferred.update(missing)  # made after the block's COMMIT
+            return
         from runic.ogm.schema.keys import ensure_key_index  # the schema package uses this one
 
         for model in missing:
             yield from ensure_key_index(self.dialect, model)
             known.add(model)
+
+    def index_deferred_keys(self) -> Operation[None]:
+        """The key indexes a ``begin()`` block's flushes needed, once it has committed."""
+        deferred, self.transaction.deferred = self.transaction.deferred, set()
+        if not deferred:
+            return
+        try:
+            yield from self._index_keys(sorted(deferred, key=lambda model: model.__name__))
+        except DriverError as error:
+            # The block has committed; its flushes were checked without the index. The
+            # next flush outside a block tries again.
+            log.warning("key index after a session.begin() block not made: %s", error)
 
     def commit(self) -> Operation[None]:
         """Send all pending work (outside a ``begin()`` block, which commits at its end)."""

@@ -202,6 +202,7 @@ class Session(SessionMethods):
             self._transaction = None
             transaction.commit()
             committed = True
+            self._run(self._core.index_deferred_keys())
         except BaseException:
             if self._transaction is not None:  # the COMMIT was not attempted
                 self._transaction = None

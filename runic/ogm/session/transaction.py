@@ -30,10 +30,13 @@ def refusal(driver: Any) -> TransactionError:
 class TransactionBlock:
     """Whether a ``session.begin()`` block is open, and what its end does to the session."""
 
-    __slots__ = ("open",)
+    __slots__ = ("deferred", "open")
 
     def __init__(self) -> None:
         self.open = False
+        #: Models whose key index a flush in the block would have made: index DDL cannot
+        #: share a transaction with writes (Neo4j refuses it), so it runs after the COMMIT.
+        self.deferred: set[Any] = set()
 
     def enter(self) -> None:
         if self.open:
@@ -43,11 +46,14 @@ class TransactionBlock:
         self.open = True
 
     def leave(self, unit: UnitOfWork, rolled_back: bool) -> None:
-        """After a rollback (or a COMMIT that failed) the graph is as it was before the
-        block, so the entities the session holds no longer match it: the session forgets
-        them all, as ``expunge_all()`` does, and the block can be run again."""
+        """After a rollback (or a COMMIT that failed) the entities the session holds may
+        not match the graph: the session forgets them all, as ``expunge_all()`` does. A
+        rollback leaves the graph as it was before the block, so the block can run again;
+        after ``WriteOutcomeUnknownError`` the COMMIT may have been applied, so read what
+        is stored before running it again."""
         self.open = False
         if rolled_back:
+            self.deferred.clear()
             unit.expunge_all()
 
     def refuse_inside(self, method: str) -> None:

@@ -1,0 +1,146 @@
+"""Upgrade, downgrade and stamp as plans: under the lock, each revision's operations,
+then its record. Driven by :mod:`runic.migrate.api` with a sync or an async driver.
+
+A revision is recorded once all its operations have run. FalkorDB has no transaction
+spanning queries, so a revision stopped midway is not recorded: run it again, and its
+operations (idempotent: schema changes skip what exists, batches match only what is
+left to change) finish the work.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from runic.migrate import state
+from runic.migrate.errors import MigrationError
+from runic.migrate.operations import Operations, Progress
+from runic.migrate.revisions import Revision, RevisionGraph
+from runic.migrate.state import Plan
+from runic.ogm.driver.dialect import Dialect
+
+log = logging.getLogger("runic.migrate")
+
+#: How long ``upgrade`` waits for another deployer's lock by default, in seconds.
+LOCK_TIMEOUT = 60.0
+
+
+def deployer() -> str:
+    """A name for this process in the lock, so a waiting deployer can say who holds it."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def log_progress(operation: str, changed: int) -> None:
+    log.info("%s: %s nodes so far", operation, f"{changed:,}")
+
+
+@dataclass
+class Settings:
+    dialect: Dialect
+    lock_timeout: float = LOCK_TIMEOUT
+    batch_size: int | None = None
+    progress: Progress = log_progress
+    #: Run although an applied revision's file changed since (``--allow-edited``).
+    allow_edited: bool = False
+    #: Called before each revision runs: ``(direction, revision)``.
+    announce: Callable[[str, Revision], None] = lambda direction, revision: None
+    #: This deployer's name in the lock.
+    owner: str = field(default_factory=deployer)
+
+
+def upgrade(graph: RevisionGraph, target: str, settings: Settings) -> Plan[list[str]]:
+    return _under_lock(graph, settings, lambda applied: _upgrade(graph, target, settings, applied))
+
+
+def downgrade(graph: RevisionGraph, target: str, settings: Settings) -> Plan[list[str]]:
+    return _under_lock(
+        graph, settings, lambda applied: _downgrade(graph, target, settings, applied)
+    )
+
+
+def stamp(graph: RevisionGraph, target: str, settings: Settings) -> Plan[list[str]]:
+    """Record revisions as applied without running them (a graph made before migrations)."""
+    return _under_lock(graph, settings, lambda applied: _stamp(graph, target, applied))
+
+
+def current() -> Plan[dict[str, str]]:
+    applied: dict[str, str] = yield from state.applied()
+    return applied
+
+
+def _under_lock(
+    graph: RevisionGraph,
+    settings: Settings,
+    work: Callable[[dict[str, str]], Plan[list[str]]],
+) -> Plan[list[str]]:
+    yield from state.wait_for_lock(settings.owner, settings.lock_timeout)
+    try:
+        applied = yield from state.applied()
+        _check_edits(graph, applied, settings)
+        done = yield from work(applied)
+    finally:
+        yield from state.release_lock(settings.owner)
+    return done
+
+
+def _check_edits(graph: RevisionGraph, applied: dict[str, str], settings: Settings) -> None:
+    edited = [
+        graph.by_id[revision].path.name
+        for revision, checksum in applied.items()
+        if revision in graph.by_id and graph.by_id[revision].checksum != checksum
+    ]
+    if edited and not settings.allow_edited:
+        raise MigrationError(
+            f"applied revisions were edited since: {', '.join(sorted(edited))}. Write a new "
+            "revision instead (or pass allow_edited / --allow-edited to go on)"
+        )
+
+
+def _run(revision: Revision, direction: str, settings: Settings) -> Plan[None]:
+    op = Operations(settings.dialect)
+    if settings.batch_size is not None:
+        op.batch_size = settings.batch_size
+    settings.announce(direction, revision)
+    function = revision.upgrade if direction == "upgrade" else revision.downgrade
+    function(op)
+    for operation in op.recorded:
+        log.info("%s %s: %s", direction, revision.id, operation.describe())
+        yield from operation.plan(settings.dialect, settings.progress)
+        yield from state.take_lock(settings.owner)  # renewed: a long run keeps it
+
+
+def _upgrade(
+    graph: RevisionGraph, target: str, settings: Settings, applied: dict[str, str]
+) -> Plan[list[str]]:
+    done = []
+    for revision in graph.to_upgrade(set(applied), target):
+        yield from _run(revision, "upgrade", settings)
+        yield from state.record(revision)
+        done.append(revision.id)
+    return done
+
+
+def _downgrade(
+    graph: RevisionGraph, target: str, settings: Settings, applied: dict[str, str]
+) -> Plan[list[str]]:
+    unknown = sorted(set(applied) - set(graph.by_id))
+    if unknown:
+        raise MigrationError(f"the graph has revisions this directory lacks: {unknown}")
+    done = []
+    for revision in graph.to_downgrade(set(applied), target):
+        yield from _run(revision, "downgrade", settings)
+        yield from state.unrecord(revision.id)
+        done.append(revision.id)
+    return done
+
+
+def _stamp(graph: RevisionGraph, target: str, applied: dict[str, str]) -> Plan[list[str]]:
+    done = []
+    for revision in graph.to_upgrade(set(applied), target):
+        yield from state.record(revision)
+        done.append(revision.id)
+    return done

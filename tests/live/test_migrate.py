@@ -1,0 +1,206 @@
+"""Migrations on every live backend: revisions up and down, data in batches, the
+revision state and lock in the graph, edited revisions, several heads, async."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from runic.migrate import (
+    MigrationError,
+    MigrationLockedError,
+    async_current,
+    async_upgrade,
+    current,
+    downgrade,
+    stamp,
+    upgrade,
+)
+from runic.migrate.state import take_lock
+from runic.migrate.writer import write_revision
+from runic.ogm.exceptions import SchemaError
+from runic.ogm.schema import SchemaItem, run_requests
+from runic.ogm.schema.plan import change_items
+from tests.backends import Backend, async_driver_for
+
+
+def revisions(directory: Path, schema: bool) -> None:
+    """Three revisions: a schema change (where the backend has one), then data."""
+    write_revision(
+        directory,
+        "index names",
+        (),
+        revision="r1",
+        upgrade=['op.create_index("Member", "name")'] if schema else ["pass"],
+        downgrade=['op.drop_index("Member", "name")'] if schema else ["pass"],
+    )
+    write_revision(
+        directory,
+        "rename name to full_name",
+        ("r1",),
+        revision="r2",
+        upgrade=['op.rename_property("Member", "name", "full_name")'],
+        downgrade=['op.rename_property("Member", "full_name", "name")'],
+    )
+    write_revision(
+        directory,
+        "active by default, copy to display",
+        ("r2",),
+        revision="r3",
+        upgrade=[
+            'op.set_default("Member", "active", True)',
+            'op.copy_property("Member", "full_name", "display")',
+        ],
+        downgrade=['op.remove_property("Member", "display")'],
+    )
+
+
+def members(backend: Backend) -> list[list[Any]]:
+    return backend.rows(
+        "MATCH (m:Member) RETURN count(m.name), count(m.full_name), count(m.active), "
+        "count(m.display)"
+    )
+
+
+def test_upgrade_downgrade_and_upgrade_again(backend: Backend, tmp_path: Path) -> None:
+    schema = backend.name != "age"
+    revisions(tmp_path, schema)
+    backend.driver.execute("UNWIND range(1, 23) AS i CREATE (:Member {name: 'm' + toString(i)})")
+    assert upgrade(backend.driver, tmp_path, batch_size=5) == ["r1", "r2", "r3"]
+    assert set(current(backend.driver)) == {"r1", "r2", "r3"}
+    assert members(backend) == [[0, 23, 23, 23]]
+    assert upgrade(backend.driver, tmp_path) == []  # nothing left to do
+
+    assert downgrade(backend.driver, tmp_path, "-1") == ["r3"]
+    assert members(backend) == [[0, 23, 23, 0]]
+    assert downgrade(backend.driver, tmp_path, "base", batch_size=4) == ["r2", "r1"]
+    assert members(backend) == [[23, 0, 23, 0]] and current(backend.driver) == {}
+    assert upgrade(backend.driver, tmp_path, "r2") == ["r1", "r2"]
+    assert set(current(backend.driver)) == {"r1", "r2"}
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
+
+
+def test_schema_operations(backend: Backend, tmp_path: Path) -> None:
+    """Through the schema layer where the backend has one; on AGE, a clear refusal with
+    nothing recorded and the lock released."""
+    revisions(tmp_path, schema=True)
+    if backend.name == "age":
+        with pytest.raises(SchemaError, match="not available on this backend"):
+            upgrade(backend.driver, tmp_path)
+        assert current(backend.driver) == {}
+        assert backend.rows("MATCH (l:RunicMigrationLock) RETURN count(l)") == [[0]]
+        return
+    index = SchemaItem("index", "Member", "name")
+    assert upgrade(backend.driver, tmp_path, "r1") == ["r1"]
+    made = run_requests(backend.driver, change_items(backend.driver.dialect, [index], []))
+    assert made.created == []  # it exists: nothing to make
+    assert downgrade(backend.driver, tmp_path, "base") == ["r1"]
+    made = run_requests(backend.driver, change_items(backend.driver.dialect, [], [index]))
+    assert made.dropped == []  # it is gone: nothing to drop
+
+
+def test_an_edited_revision_is_reported(backend: Backend, tmp_path: Path) -> None:
+    revisions(tmp_path, schema=False)
+    upgrade(backend.driver, tmp_path, "r1")
+    path = next(tmp_path.glob("r1_*.py"))
+    path.write_text(path.read_text() + "\n# edited\n")
+    with pytest.raises(MigrationError, match=r"edited since: r1_index_names.py"):
+        upgrade(backend.driver, tmp_path)
+    assert upgrade(backend.driver, tmp_path, allow_edited=True) == ["r2", "r3"]
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
+
+
+def test_heads_must_be_merged_for_head(backend: Backend, tmp_path: Path) -> None:
+    revisions(tmp_path, schema=False)
+    write_revision(tmp_path, "side branch", ("r1",), revision="s2")
+    with pytest.raises(MigrationError, match="2 heads"):
+        upgrade(backend.driver, tmp_path)
+    assert upgrade(backend.driver, tmp_path, "heads") == ["r1", "r2", "s2", "r3"]
+    write_revision(tmp_path, "join", ("r3", "s2"), revision="j4")
+    assert upgrade(backend.driver, tmp_path) == ["j4"]
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
+
+
+def test_a_held_lock_makes_a_second_deployer_wait_then_fail(
+    backend: Backend, tmp_path: Path
+) -> None:
+    revisions(tmp_path, schema=False)
+    assert run_requests(backend.driver, take_lock("other-deployer")) == "other-deployer"
+    with pytest.raises(MigrationLockedError, match="other-deployer"):
+        upgrade(backend.driver, tmp_path, lock_timeout=0.5)
+    assert current(backend.driver) == {}
+    backend.driver.execute("MATCH (l:RunicMigrationLock) DELETE l")
+    assert stamp(backend.driver, tmp_path) == ["r1", "r2", "r3"]  # a graph made before
+    assert upgrade(backend.driver, tmp_path) == []
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
+
+
+def test_two_concurrent_upgrades_apply_each_revision_once(backend: Backend, tmp_path: Path) -> None:
+    revisions(tmp_path, schema=False)
+    backend.driver.execute("UNWIND range(1, 200) AS i CREATE (:Member {name: 'm' + toString(i)})")
+    outcomes: list[Any] = []
+
+    def deploy() -> None:
+        try:
+            outcomes.append(upgrade(backend.driver, tmp_path, batch_size=10))
+        except Exception as error:
+            outcomes.append(error)
+
+    threads = [threading.Thread(target=deploy) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert sorted(map(str, outcomes)) == ["['r1', 'r2', 'r3']", "[]"]
+    assert backend.rows("MATCH (r:RunicRevision) RETURN count(r)") == [[3]]
+    assert members(backend) == [[0, 200, 200, 200]]
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
+
+
+def test_the_async_api(backend: Backend, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    """A service migrating at startup with its async driver."""
+    revisions(tmp_path, schema=backend.name != "age")
+    if backend.name == "age":
+        (tmp_path / "r1_index_names.py").unlink()
+        write_revision(tmp_path, "no schema on AGE", (), revision="r1")
+    driver = async_driver_for(request, backend.name)
+
+    async def migrate() -> tuple[list[str], dict[str, str]]:
+        try:
+            done = await async_upgrade(driver, tmp_path)
+            return done, await async_current(driver)
+        finally:
+            await driver.close()
+
+    done, state = asyncio.run(migrate())
+    assert done == ["r1", "r2", "r3"] and set(state) == set(done)
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
+
+
+def test_a_data_migration_over_100_000_nodes_goes_in_bounded_batches(
+    graph: Any, tmp_path: Path
+) -> None:
+    from runic.ogm.driver.falkordb import FalkorDBDriver
+    from runic.ogm.driver.recording import record_queries
+
+    graph.query("UNWIND range(1, 100000) AS i CREATE (:Reader {name: 'r' + toString(i)})")
+    write_revision(
+        tmp_path,
+        "full names",
+        (),
+        revision="big",
+        upgrade=['op.rename_property("Reader", "name", "full_name")'],
+    )
+    driver = FalkorDBDriver(graph)
+    seen: list[int] = []
+    with record_queries(driver) as log:
+        upgrade(driver, tmp_path, progress=lambda operation, changed: seen.append(changed))
+    batches = [q for q in log.queries if "LIMIT $batch" in q.cypher]
+    assert len(batches) == 11 and all(q.params["batch"] == 10_000 for q in batches)
+    assert seen == [10_000 * n for n in range(1, 11)]
+    counted = graph.query("MATCH (r:Reader) RETURN count(r.name), count(r.full_name)")
+    assert counted.result_set == [[0, 100_000]]
