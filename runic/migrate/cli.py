@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from runic.migrate import api
+from runic.migrate.autogen import baseline_operations, diff_operations, import_models
 from runic.migrate.config import OWN_FILE, Config, find_config
 from runic.migrate.errors import MigrationError
 from runic.migrate.revisions import Revision, RevisionGraph
@@ -60,6 +61,21 @@ def _parser() -> argparse.ArgumentParser:
     command("init", _init, "make the revisions directory and the settings")
     sub = command("revision", _revision, "write a new, empty revision")
     sub.add_argument("-m", "--message", required=True)
+    sub.add_argument("--rev-id", help="the revision id (default: random)")
+    sub.add_argument(
+        "--autogenerate",
+        action="store_true",
+        help="fill it with the schema changes the models need (settings: models, url)",
+    )
+    sub.add_argument("--url", help="the graph's URL, for --autogenerate")
+    sub = command(
+        "baseline",
+        _baseline,
+        "write a revision making what the models declare, and stamp it as applied "
+        "(a graph made before migrations)",
+        graph=True,
+    )
+    sub.add_argument("-m", "--message", default="baseline")
     sub.add_argument("--rev-id", help="the revision id (default: random)")
     sub = command("merge", _merge, "write a revision joining every head")
     sub.add_argument("-m", "--message", required=True)
@@ -114,8 +130,52 @@ def _revision(arguments: argparse.Namespace, config: Config) -> int:
     heads = tuple(graph.heads)
     if len(heads) > 1:
         raise MigrationError(f"{len(heads)} heads ({', '.join(heads)}): run `merge` first")
-    path = write_revision(config.directory, arguments.message, heads, revision=arguments.rev_id)
+    upgrade: list[str] | None = None
+    downgrade: list[str] | None = None
+    if arguments.autogenerate:
+        if arguments.url:
+            config.url = arguments.url
+        if not config.models:
+            raise MigrationError("--autogenerate: list the models' modules in `models`")
+        models = import_models(config.models)
+        upgrade, downgrade = _with_driver(config, diff_operations, models)
+        if not upgrade:
+            print("the graph's schema matches the models: the revision is empty")
+    path = write_revision(
+        config.directory,
+        arguments.message,
+        heads,
+        revision=arguments.rev_id,
+        upgrade=upgrade,
+        downgrade=downgrade,
+    )
     print(f"wrote {path}")
+    return 0
+
+
+def _baseline(arguments: argparse.Namespace, config: Config) -> int:
+    if not config.models:
+        raise MigrationError("baseline: list the models' modules in `models`")
+    heads = tuple(_graph(config, allow_empty=True).heads)
+    if len(heads) > 1:
+        raise MigrationError(f"{len(heads)} heads ({', '.join(heads)}): run `merge` first")
+    models = import_models(config.models)
+
+    def write_and_stamp(driver: Any) -> Path:
+        upgrade, downgrade = baseline_operations(driver.dialect, models)
+        path = write_revision(
+            config.directory,
+            arguments.message,
+            heads,
+            revision=arguments.rev_id,
+            upgrade=upgrade,
+            downgrade=downgrade,
+        )
+        api.stamp(driver, config.directory, "heads")
+        return path
+
+    path = _with_driver(config, write_and_stamp)
+    print(f"wrote {path} and stamped it as applied")
     return 0
 
 

@@ -8,6 +8,7 @@ overridable by ``RUNIC_MIGRATE_URL`` (a deployment's secret) or ``--url``.
    directory = "migrations"               # the revision files
    url = "falkordb://localhost:6379/app"  # any create_driver URL
    options = { socket_timeout = 5 }       # create_driver options
+   models = ["myapp.models"]              # for revision --autogenerate
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ class Config:
     directory: Path
     url: str | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    #: Modules declaring the models, imported by ``revision --autogenerate``.
+    models: list[str] = field(default_factory=list)
     #: The file the settings came from (None: defaults).
     source: Path | None = None
 
@@ -63,7 +66,7 @@ def _read(path: Path) -> dict[str, Any]:
 
 
 def _config(section: dict[str, Any], source: Path) -> Config:
-    unknown = sorted(set(section) - {"directory", "url", "options"})
+    unknown = sorted(set(section) - {"directory", "url", "options", "models"})
     if unknown:
         raise MigrationError(f"{source}: unknown migration settings {unknown}")
     options = section.get("options", {})
@@ -73,5 +76,6 @@ def _config(section: dict[str, Any], source: Path) -> Config:
         directory=(source.parent / str(section.get("directory", "migrations"))).resolve(),
         url=os.environ.get(URL_VARIABLE) or section.get("url"),
         options=options,
+        models=[str(name) for name in section.get("models", [])],
         source=source,
     )

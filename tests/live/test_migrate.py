@@ -20,8 +20,10 @@ from runic.migrate import (
     stamp,
     upgrade,
 )
+from runic.migrate.autogen import diff_operations
 from runic.migrate.state import take_lock
 from runic.migrate.writer import write_revision
+from runic.ogm import Field, Node
 from runic.ogm.exceptions import SchemaError
 from runic.ogm.schema import SchemaItem, run_requests
 from runic.ogm.schema.plan import change_items
@@ -204,3 +206,41 @@ def test_a_data_migration_over_100_000_nodes_goes_in_bounded_batches(
     assert seen == [10_000 * n for n in range(1, 11)]
     counted = graph.query("MATCH (r:Reader) RETURN count(r.name), count(r.full_name)")
     assert counted.result_set == [[0, 100_000]]
+
+
+class Cupboard(Node):
+    code: str = Field(primary_key=True)
+    room: str = Field(index=True)
+
+
+def test_autogenerate_writes_the_schema_difference(backend: Backend, tmp_path: Path) -> None:
+    if backend.name == "age":
+        with pytest.raises(SchemaError, match="not available on this backend"):
+            diff_operations(backend.driver, [Cupboard])
+        return
+    up, down = diff_operations(backend.driver, [Cupboard])
+    assert "op.create_index('Cupboard', 'room')" in up
+    assert "op.create_unique('Cupboard', 'code')" in up
+    assert sorted(down) == sorted(line.replace("create", "drop") for line in up)
+    write_revision(tmp_path, "cupboards", (), revision="c1", upgrade=up, downgrade=down)
+    assert upgrade(backend.driver, tmp_path) == ["c1"]
+    assert diff_operations(backend.driver, [Cupboard]) == ([], [])
+
+    # The model no longer declares an index the graph has: the next revision drops it.
+    backend.driver.execute("CREATE INDEX FOR (n:Cupboard) ON (n.colour)")
+    up, down = diff_operations(backend.driver, [Cupboard])
+    assert up == ["op.drop_index('Cupboard', 'colour')"]
+    assert down == ["op.create_index('Cupboard', 'colour')"]
+    write_revision(tmp_path, "no colour index", ("c1",), revision="c2", upgrade=up, downgrade=down)
+    assert upgrade(backend.driver, tmp_path) == ["c2"]
+    assert diff_operations(backend.driver, [Cupboard]) == ([], [])
+    assert downgrade(backend.driver, tmp_path, "base") == ["c2", "c1"]
+    up, _ = diff_operations(backend.driver, [Cupboard])
+    assert "op.drop_index('Cupboard', 'colour')" in up  # c2's downgrade made it again
+    assert "op.create_index('Cupboard', 'room')" in up  # c1's downgrade dropped it
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
+    run_requests(backend.driver, change_items(backend.driver.dialect, [], [colour_index()]))
+
+
+def colour_index() -> SchemaItem:
+    return SchemaItem("index", "Cupboard", "colour")

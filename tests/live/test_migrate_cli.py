@@ -88,3 +88,53 @@ def test_the_walkthrough(falkordb_server: Any, graph_name: str, tmp_path: Path) 
     )
     assert failed.returncode == 1 and "no revision 'nope'" in failed.stderr
     graph.delete()
+
+
+MODELS = """
+from runic.ogm import Field, Node
+
+
+class Product(Node):
+    sku: str = Field(primary_key=True)
+    name: str = Field(index=True)
+"""
+
+
+def test_revision_autogenerate(falkordb_server: Any, graph_name: str, tmp_path: Path) -> None:
+    socket = falkordb_server.client.socket_file
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.runic.migrate]\nmodels = ["shop"]\n'
+        f'url = "falkordb+unix://{socket}?graph={graph_name}"\n'
+    )
+    (tmp_path / "shop.py").write_text(MODELS)
+    cli(tmp_path, "init")
+    cli(tmp_path, "revision", "-m", "shop schema", "--autogenerate", "--rev-id", "s1")
+    written = (tmp_path / "migrations" / "s1_shop_schema.py").read_text()
+    assert "op.create_index('Product', 'name')" in written
+    assert "op.create_unique('Product', 'sku')" in written
+    assert "op.drop_index('Product', 'name')" in written  # in downgrade
+    assert "applied 1 revision(s): s1" in cli(tmp_path, "upgrade")
+    again = cli(tmp_path, "revision", "-m", "nothing", "--autogenerate", "--rev-id", "s2")
+    assert "the graph's schema matches the models" in again
+    falkordb_server.select_graph(graph_name).delete()
+
+
+def test_baseline_of_a_graph_made_before_migrations(
+    falkordb_server: Any, graph_name: str, tmp_path: Path
+) -> None:
+    socket = falkordb_server.client.socket_file
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.runic.migrate]\nmodels = ["shop"]\n'
+        f'url = "falkordb+unix://{socket}?graph={graph_name}"\n'
+    )
+    (tmp_path / "shop.py").write_text(MODELS)
+    graph = falkordb_server.select_graph(graph_name)
+    graph.query("CREATE (:Product {sku: 'p1', name: 'Pen'})")
+    graph.query("CREATE INDEX FOR (p:Product) ON (p.name)")
+    cli(tmp_path, "init")
+    assert "stamped it as applied" in cli(tmp_path, "baseline", "--rev-id", "b0")
+    written = (tmp_path / "migrations" / "b0_baseline.py").read_text()
+    assert "op.create_index('Product', 'name')" in written
+    assert cli(tmp_path, "current").strip() == "b0: baseline"
+    assert "applied 0 revision(s)" in cli(tmp_path, "upgrade")
+    graph.delete()

@@ -178,6 +178,7 @@ def change_items(
         bolt.check_supported(dialect, sorted(wanted))
         listing = (bolt.LIST_INDEXES, bolt.LIST_CONSTRAINTS)
     else:
+        wanted = falkordb.implied(wanted)  # a unique constraint stands on a range index
         listing = (falkordb.LIST_INDEXES, falkordb.LIST_CONSTRAINTS)
     indexes = yield listing[0]
     constraints = yield listing[1]
@@ -196,7 +197,7 @@ def change_items(
         for query in bolt.create(changes.created, fulltext):  # noqa: UP028 - results are sent back
             yield query
         return changes
-    for item in changes.created:
+    for item in sorted(changes.created, key=lambda item: item.kind == "unique"):
         yield falkordb.create(item)
     if changes.created or changes.dropped:
         yield from _await_settled(set(changes.created), set(changes.dropped))
