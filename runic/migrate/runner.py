@@ -22,6 +22,8 @@ from runic.migrate.operations import Operations, Progress
 from runic.migrate.revisions import Revision, RevisionGraph
 from runic.migrate.state import Plan
 from runic.ogm.driver.dialect import Dialect
+from runic.ogm.schema.items import SchemaItem
+from runic.ogm.schema.plan import change_items
 
 log = logging.getLogger("runic.migrate")
 
@@ -77,6 +79,11 @@ def _under_lock(
     settings: Settings,
     work: Callable[[dict[str, str]], Plan[list[str]]],
 ) -> Plan[list[str]]:
+    if settings.dialect.name in ("neo4j", "arcadedb"):
+        # Two processes' first MERGE of the lock could make two lock nodes; the server's
+        # unique constraint stops that (FalkorDB and AGE run such writes one at a time).
+        lock_name = SchemaItem("unique", state.LOCK_LABEL, "name")
+        yield from change_items(settings.dialect, [lock_name], [])
     yield from state.wait_for_lock(settings.owner, settings.lock_timeout)
     try:
         applied = yield from state.applied()

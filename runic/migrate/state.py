@@ -10,6 +10,7 @@ from typing import Any
 
 from runic.migrate.errors import MigrationLockedError
 from runic.migrate.revisions import Revision
+from runic.ogm.exceptions import ConstraintViolationError
 from runic.ogm.query.compiler import CompiledQuery
 from runic.ogm.schema.plan import Pause, SchemaRequest
 
@@ -75,7 +76,10 @@ def wait_for_lock(owner: str, timeout: float) -> Plan[None]:
     """Take the lock, waiting up to ``timeout`` seconds while another deployer holds it."""
     waited = 0.0
     while True:
-        holder = yield from take_lock(owner)
+        try:
+            holder = yield from take_lock(owner)
+        except ConstraintViolationError:  # another deployer made the lock node first
+            holder = "another deployer, creating the lock"
         if holder == owner:
             return
         if waited >= timeout:

@@ -158,6 +158,10 @@ def test_two_concurrent_upgrades_apply_each_revision_once(backend: Backend, tmp_
     for thread in threads:
         thread.join(120)
     assert sorted(map(str, outcomes)) == ["['r1', 'r2', 'r3']", "[]"]
+    if backend.name == "arcadedb":  # the lock node is unique across processes too
+        lock_name = SchemaItem("unique", "RunicMigrationLock", "name")
+        made = run_requests(backend.driver, change_items(backend.driver.dialect, [lock_name], []))
+        assert made.created == []  # it exists already
     assert backend.rows("MATCH (r:RunicRevision) RETURN count(r)") == [[3]]
     assert members(backend) == [[0, 200, 200, 200]]
     backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
