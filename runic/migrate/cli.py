@@ -126,22 +126,50 @@ def _init(arguments: argparse.Namespace, config: Config) -> int:
 
 
 def _revision(arguments: argparse.Namespace, config: Config) -> int:
-    graph = _graph(config, allow_empty=True)
-    heads = tuple(graph.heads)
-    if len(heads) > 1:
-        raise MigrationError(f"{len(heads)} heads ({', '.join(heads)}): run `merge` first")
     upgrade: list[str] | None = None
     downgrade: list[str] | None = None
     if arguments.autogenerate:
         if arguments.url:
             config.url = arguments.url
-        if not config.models:
-            raise MigrationError("--autogenerate: list the models' modules in `models`")
-        models = import_models(config.models)
+        models = _models(config, "--autogenerate")
         upgrade, downgrade = _with_driver(config, diff_operations, models)
         if not upgrade:
             print("the graph's schema matches the models: the revision is empty")
-    path = write_revision(
+    print(f"wrote {_write_after_head(arguments, config, upgrade, downgrade)}")
+    return 0
+
+
+def _baseline(arguments: argparse.Namespace, config: Config) -> int:
+    models = _models(config, "baseline")
+
+    def write_and_stamp(driver: Any) -> Path:
+        upgrade, downgrade = baseline_operations(driver.dialect, models)
+        path = _write_after_head(arguments, config, upgrade, downgrade)
+        api.stamp(driver, config.directory, "heads")
+        return path
+
+    path = _with_driver(config, write_and_stamp)
+    print(f"wrote {path} and stamped it as applied")
+    return 0
+
+
+def _models(config: Config, command: str) -> list[Any]:
+    if not config.models:
+        raise MigrationError(f"{command}: list the models' modules in `models`")
+    return import_models(config.models)
+
+
+def _write_after_head(
+    arguments: argparse.Namespace,
+    config: Config,
+    upgrade: list[str] | None,
+    downgrade: list[str] | None,
+) -> Path:
+    """A new revision after the one head (refused while there are several)."""
+    heads = tuple(_graph(config).heads)
+    if len(heads) > 1:
+        raise MigrationError(f"{len(heads)} heads ({', '.join(heads)}): run `merge` first")
+    return write_revision(
         config.directory,
         arguments.message,
         heads,
@@ -149,34 +177,6 @@ def _revision(arguments: argparse.Namespace, config: Config) -> int:
         upgrade=upgrade,
         downgrade=downgrade,
     )
-    print(f"wrote {path}")
-    return 0
-
-
-def _baseline(arguments: argparse.Namespace, config: Config) -> int:
-    if not config.models:
-        raise MigrationError("baseline: list the models' modules in `models`")
-    heads = tuple(_graph(config, allow_empty=True).heads)
-    if len(heads) > 1:
-        raise MigrationError(f"{len(heads)} heads ({', '.join(heads)}): run `merge` first")
-    models = import_models(config.models)
-
-    def write_and_stamp(driver: Any) -> Path:
-        upgrade, downgrade = baseline_operations(driver.dialect, models)
-        path = write_revision(
-            config.directory,
-            arguments.message,
-            heads,
-            revision=arguments.rev_id,
-            upgrade=upgrade,
-            downgrade=downgrade,
-        )
-        api.stamp(driver, config.directory, "heads")
-        return path
-
-    path = _with_driver(config, write_and_stamp)
-    print(f"wrote {path} and stamped it as applied")
-    return 0
 
 
 def _merge(arguments: argparse.Namespace, config: Config) -> int:
@@ -189,14 +189,14 @@ def _merge(arguments: argparse.Namespace, config: Config) -> int:
 
 
 def _heads(arguments: argparse.Namespace, config: Config) -> int:
-    graph = _graph(config, allow_empty=True)
+    graph = _graph(config)
     for head in graph.heads:
         print(_line(graph.by_id[head]))
     return 0
 
 
 def _history(arguments: argparse.Namespace, config: Config) -> int:
-    graph = _graph(config, allow_empty=True)
+    graph = _graph(config)
     applied: dict[str, str] = {}
     if arguments.url:
         config.url = arguments.url
@@ -210,7 +210,7 @@ def _history(arguments: argparse.Namespace, config: Config) -> int:
 
 def _current(arguments: argparse.Namespace, config: Config) -> int:
     applied = _with_driver(config, api.current)
-    graph = _graph(config, allow_empty=True)
+    graph = _graph(config)
     if not applied:
         print("nothing applied")
     for revision_id in applied:
@@ -287,9 +287,7 @@ def _with_driver(config: Config, function: Any, *args: Any, **kwargs: Any) -> An
         driver.close()
 
 
-def _graph(config: Config, allow_empty: bool = False) -> RevisionGraph:
-    if allow_empty and not config.directory.exists():
-        raise MigrationError(f"no revisions directory at {config.directory} (run `init` first)")
+def _graph(config: Config) -> RevisionGraph:
     return RevisionGraph.load(config.directory)
 
 
