@@ -33,18 +33,24 @@ SMALLEST = ("--scale", "0.01", "--rounds", "1")
 RATIO = re.compile(r"\d+\.\d\dx")
 
 
-def test_benchmark_runs_every_workload() -> None:
+def bench(*arguments: str) -> subprocess.CompletedProcess[str]:
+    """benchmarks/run.py at its smallest, which must succeed."""
     result = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--scale", "0.01", "--rounds", "1"],
+        [sys.executable, "benchmarks/run.py", *SMALLEST, *arguments],
         cwd=ROOT,
         capture_output=True,
         text=True,
         encoding="utf-8",
-        timeout=120,
+        timeout=300,
         stdin=subprocess.DEVNULL,
         env={**os.environ, "PYTHONIOENCODING": "utf-8"},
     )
     assert result.returncode == 0, result.stdout + result.stderr
+    return result
+
+
+def test_benchmark_runs_every_workload() -> None:
+    result = bench()
     lines = result.stdout.splitlines()
     for name in WORKLOADS:
         row = [line for line in lines if line.startswith(f"{name} ")]
@@ -64,17 +70,7 @@ def test_benchmark_runs_every_workload() -> None:
 def test_the_other_backends_have_async_rows(name: str) -> None:
     """On ArcadeDB and AGE the async rows run against the raw async client (neo4j's
     AsyncDriver; psycopg's async pool); ``--only`` runs just them."""
-    result = subprocess.run(
-        [sys.executable, "benchmarks/run.py", "--backend", name, *SMALLEST, "--only", "async"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=300,
-        stdin=subprocess.DEVNULL,
-        env={**os.environ, "PYTHONIOENCODING": "utf-8"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
+    result = bench("--backend", name, "--only", "async")
     rows = [line for line in result.stdout.splitlines() if RATIO.search(line)]
     assert [row.split("  ")[0] for row in rows] == [
         row for row in WORKLOADS if row.startswith("async")

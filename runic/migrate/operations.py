@@ -29,6 +29,13 @@ type Progress = Callable[[str, int], None]
 
 type Plan = Generator[SchemaRequest, Any, int]
 
+#: Renews this deployer's migration lock (after each batch); raises if it was lost.
+type Renew = Callable[[], Generator[SchemaRequest, Any, None]]
+
+
+def _no_renewal() -> Generator[SchemaRequest, Any, None]:
+    yield from ()
+
 
 @dataclass(frozen=True)
 class Operation:
@@ -37,7 +44,7 @@ class Operation:
     def describe(self) -> str:
         raise NotImplementedError
 
-    def plan(self, dialect: Dialect, progress: Progress) -> Plan:
+    def plan(self, dialect: Dialect, progress: Progress, renew: Renew = _no_renewal) -> Plan:
         raise NotImplementedError
 
 
@@ -50,7 +57,7 @@ class SchemaChange(Operation):
         parts = [f"create {item}" for item in self.create] + [f"drop {item}" for item in self.drop]
         return "; ".join(parts)
 
-    def plan(self, dialect: Dialect, progress: Progress) -> Plan:
+    def plan(self, dialect: Dialect, progress: Progress, renew: Renew = _no_renewal) -> Plan:
         changes = yield from change_items(dialect, self.create, self.drop)
         return len(changes.created) + len(changes.dropped)
 
@@ -69,7 +76,7 @@ class Batched(Operation):
     def describe(self) -> str:
         return self.text
 
-    def plan(self, dialect: Dialect, progress: Progress) -> Plan:
+    def plan(self, dialect: Dialect, progress: Progress, renew: Renew = _no_renewal) -> Plan:
         counted = yield CompiledQuery(f"{self.match} RETURN count(n) AS due", dict(self.params))
         due = int(counted.rows[0][0]) if counted.rows else 0
         cypher = f"{self.match} WITH n LIMIT $batch {self.change} RETURN count(n) AS changed"
@@ -85,6 +92,7 @@ class Batched(Operation):
                 progress(self.text, total)
             if changed < self.batch_size:
                 return total
+            yield from renew()  # a long operation keeps the lock, and stops if it lost it
         raise MigrationError(
             f"{self.text}: the backend still matches nodes already changed ({total:,} "
             f"changes for {due:,} nodes); nothing more was sent"
@@ -99,7 +107,7 @@ class RunCypher(Operation):
     def describe(self) -> str:
         return f"run {self.cypher!r}"
 
-    def plan(self, dialect: Dialect, progress: Progress) -> Plan:
+    def plan(self, dialect: Dialect, progress: Progress, renew: Renew = _no_renewal) -> Plan:
         yield CompiledQuery(self.cypher, dict(self.params), read_only=False)
         return 0
 

@@ -114,10 +114,14 @@ def _run(revision: Revision, direction: str, settings: Settings) -> Plan[None]:
     settings.announce(direction, revision)
     function = revision.upgrade if direction == "upgrade" else revision.downgrade
     function(op)
+
+    def renew() -> Plan[None]:
+        yield from state.keep_lock(settings.owner)
+
     for operation in op.recorded:
         log.info("%s %s: %s", direction, revision.id, operation.describe())
-        yield from operation.plan(settings.dialect, settings.progress)
-        yield from state.take_lock(settings.owner)  # renewed: a long run keeps it
+        yield from operation.plan(settings.dialect, settings.progress, renew)
+        yield from renew()
 
 
 def _upgrade(

@@ -91,6 +91,17 @@ def wait_for_lock(owner: str, timeout: float) -> Plan[None]:
         waited += LOCK_POLL
 
 
+def keep_lock(owner: str) -> Plan[None]:
+    """Renew the lock; if it expired and another deployer took it, stop, before two
+    deployers change the graph at once."""
+    holder = yield from take_lock(owner)
+    if holder != owner:
+        raise MigrationLockedError(
+            f"this deployer's lock expired and {holder} took it over; stopped here, before "
+            "the next step (run the migration again once the other one has finished)"
+        )
+
+
 def release_lock(owner: str) -> Plan[None]:
     yield CompiledQuery(
         f"MATCH (l:{LOCK_LABEL} {{name: 'lock'}}) WHERE l.owner = $owner DELETE l",

@@ -248,3 +248,23 @@ def test_autogenerate_writes_the_schema_difference(backend: Backend, tmp_path: P
 
 def colour_index() -> SchemaItem:
     return SchemaItem("index", "Cupboard", "colour")
+
+
+def test_a_deployer_that_lost_its_lock_stops(backend: Backend, tmp_path: Path) -> None:
+    """Its lock expired mid-operation and another deployer took it: the next batch's
+    renewal finds that, and the run stops there, recording nothing."""
+    revisions(tmp_path, schema=False)
+    backend.driver.execute("UNWIND range(1, 20) AS i CREATE (:Member {name: 'm' + toString(i)})")
+
+    def intrude(operation: str, changed: int) -> None:
+        if changed == 5:
+            backend.driver.execute("MATCH (l:RunicMigrationLock) SET l.expires = 0")
+            assert run_requests(backend.driver, take_lock("intruder")) == "intruder"
+
+    with pytest.raises(MigrationLockedError, match="intruder took it over"):
+        upgrade(backend.driver, tmp_path, "r2", batch_size=5, progress=intrude)
+    assert set(current(backend.driver)) == {"r1"}  # r2 stopped after one batch
+    assert members(backend) == [[15, 5, 0, 0]]
+    assert backend.rows("MATCH (l:RunicMigrationLock) RETURN l.owner") == [["intruder"]]
+    backend.driver.execute("MATCH (l:RunicMigrationLock) DELETE l")
+    backend.driver.execute("MATCH (r:RunicRevision) DELETE r")
