@@ -125,14 +125,21 @@ class AGERaw:
         self.query("MATCH (n) DETACH DELETE n")
 
     def index(self) -> None:
+        """The same two indexes on every graph: a GIN index on the properties, which
+        serves the raw client's ``{id: $k}`` pattern, and a btree index on ``id``, which
+        serves ``WHERE n.id = $k`` (what ``sync_schema`` makes for a key)."""
         from runic.ogm.driver.age import vertex_label_table
 
+        key = "ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, '\"id\"'::agtype])"
         with self.connection.transaction(), self.connection.cursor() as cursor:
             for label in INDEXED:
                 table = vertex_label_table(cursor, self.graph, label)
                 cursor.execute(
                     f'CREATE INDEX IF NOT EXISTS "{self.graph}_{label}_props" '
                     f"ON {table} USING gin (properties)"
+                )
+                cursor.execute(
+                    f'CREATE INDEX IF NOT EXISTS "{self.graph}_{label}_id" ON {table} ({key})'
                 )
 
 

@@ -275,6 +275,24 @@ def age_unique(driver: Any) -> Callable[[str, str], None]:
     return make
 
 
+def make_index(backend: Backend, label: str, field: str) -> None:
+    """A range index made by hand, the backend's own way (not through runic's schema)."""
+    if backend.name != "age":
+        backend.driver.execute(f"CREATE INDEX FOR (n:{label}) ON (n.{field})")
+        return
+    graph = backend.driver.graph
+    backend.driver.execute_sql(
+        [
+            (
+                f'CREATE INDEX "by_hand_{label}_{field}" ON "{graph}"."{label}" '
+                f"(ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, "
+                f"'\"{field}\"'::ag_catalog.agtype]))",
+                (),
+            )
+        ]
+    )
+
+
 def clear(driver: Any) -> None:
     driver.execute("MATCH (n) DETACH DELETE n")
 

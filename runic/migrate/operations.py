@@ -19,7 +19,7 @@ from runic.ogm.driver.dialect import Dialect
 from runic.ogm.identifiers import quote, validate_identifier
 from runic.ogm.query.compiler import CompiledQuery
 from runic.ogm.schema.items import SchemaItem, SchemaKind
-from runic.ogm.schema.plan import SchemaRequest, change_items
+from runic.ogm.schema.plan import SchemaRequest, change_items, supported_items
 
 #: Nodes changed per query by the data operations.
 BATCH_SIZE = 10_000
@@ -230,6 +230,8 @@ class Operations:
     # -- helpers ----------------------------------------------------------------
 
     def _schema(self, create: SchemaItem | None = None, drop: SchemaItem | None = None) -> None:
+        if create is not None:
+            supported_items(self.dialect, {create})  # refused as it is asked for
         self.recorded.append(
             SchemaChange(create=(create,) if create else (), drop=(drop,) if drop else ())
         )

@@ -107,13 +107,18 @@ def _check_edits(graph: RevisionGraph, applied: dict[str, str], settings: Settin
         )
 
 
-def _run(revision: Revision, direction: str, settings: Settings) -> Plan[None]:
+def _recorded(revision: Revision, direction: str, settings: Settings) -> Operations:
+    """What the revision asks for, recorded (and so checked) before anything is sent."""
     op = Operations(settings.dialect)
     if settings.batch_size is not None:
         op.batch_size = settings.batch_size
-    settings.announce(direction, revision)
     function = revision.upgrade if direction == "upgrade" else revision.downgrade
     function(op)
+    return op
+
+
+def _run(revision: Revision, direction: str, op: Operations, settings: Settings) -> Plan[None]:
+    settings.announce(direction, revision)
 
     def renew() -> Plan[None]:
         yield from state.keep_lock(settings.owner)
@@ -127,9 +132,12 @@ def _run(revision: Revision, direction: str, settings: Settings) -> Plan[None]:
 def _upgrade(
     graph: RevisionGraph, target: str, settings: Settings, applied: dict[str, str]
 ) -> Plan[list[str]]:
+    # Every revision of the run is recorded first: a refused operation in the last one
+    # stops the run before the first one changes anything.
+    due = [(r, _recorded(r, "upgrade", settings)) for r in graph.to_upgrade(set(applied), target)]
     done = []
-    for revision in graph.to_upgrade(set(applied), target):
-        yield from _run(revision, "upgrade", settings)
+    for revision, op in due:
+        yield from _run(revision, "upgrade", op, settings)
         yield from state.record(revision)
         done.append(revision.id)
     return done
@@ -141,9 +149,12 @@ def _downgrade(
     unknown = sorted(set(applied) - set(graph.by_id))
     if unknown:
         raise MigrationError(f"the graph has revisions this directory lacks: {unknown}")
+    due = [
+        (r, _recorded(r, "downgrade", settings)) for r in graph.to_downgrade(set(applied), target)
+    ]
     done = []
-    for revision in graph.to_downgrade(set(applied), target):
-        yield from _run(revision, "downgrade", settings)
+    for revision, op in due:
+        yield from _run(revision, "downgrade", op, settings)
         yield from state.unrecord(revision.id)
         done.append(revision.id)
     return done

@@ -19,6 +19,7 @@ import contextlib
 import signal
 import string
 import subprocess
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -176,6 +177,12 @@ def test_a_range_index_gives_wrong_exact_matches_for_the_same_values(
     graph.create_node_range_index("I", "p")
     stored = ["a ", "\tb", "", "c\x01d", "x" * 4097, "y\n"]
     graph.query("UNWIND $vs AS v CREATE (:I {p: v})", {"vs": stored})
+    # The index is built in the background: until it is, lookups scan (and are right).
+    status = "CALL db.indexes() YIELD label, status WHERE label = 'I' RETURN status"
+    deadline = time.monotonic() + 10
+    while graph.ro_query(status).result_set != [["OPERATIONAL"]]:
+        assert time.monotonic() < deadline, "the range index was not built within 10 s"
+        time.sleep(0.02)
     indexed = "MATCH (n:I {p: $v}) RETURN count(n)"
     scanned = "MATCH (n:I) WHERE [n.p] = [$v] RETURN count(n)"  # a list: no index used
     lookups = {

@@ -27,7 +27,7 @@ from runic.ogm import Field, Node
 from runic.ogm.exceptions import SchemaError
 from runic.ogm.schema import SchemaItem, run_requests
 from runic.ogm.schema.plan import change_items
-from tests.backends import Backend, async_driver_for
+from tests.backends import Backend, async_driver_for, make_index
 
 
 def revisions(directory: Path, schema: bool) -> None:
@@ -69,8 +69,7 @@ def members(backend: Backend) -> list[list[Any]]:
 
 
 def test_upgrade_downgrade_and_upgrade_again(backend: Backend, tmp_path: Path) -> None:
-    schema = backend.name != "age"
-    revisions(tmp_path, schema)
+    revisions(tmp_path, schema=True)
     backend.driver.execute("UNWIND range(1, 23) AS i CREATE (:Member {name: 'm' + toString(i)})")
     assert upgrade(backend.driver, tmp_path, batch_size=5) == ["r1", "r2", "r3"]
     assert set(current(backend.driver)) == {"r1", "r2", "r3"}
@@ -87,15 +86,9 @@ def test_upgrade_downgrade_and_upgrade_again(backend: Backend, tmp_path: Path) -
 
 
 def test_schema_operations(backend: Backend, tmp_path: Path) -> None:
-    """Through the schema layer where the backend has one; on AGE, a clear refusal with
-    nothing recorded and the lock released."""
+    """Through the schema layer, idempotent: what exists is not made again, what is gone
+    is not dropped."""
     revisions(tmp_path, schema=True)
-    if backend.name == "age":
-        with pytest.raises(SchemaError, match="not available on this backend"):
-            upgrade(backend.driver, tmp_path)
-        assert current(backend.driver) == {}
-        assert backend.rows("MATCH (l:RunicMigrationLock) RETURN count(l)") == [[0]]
-        return
     index = SchemaItem("index", "Member", "name")
     assert upgrade(backend.driver, tmp_path, "r1") == ["r1"]
     made = run_requests(backend.driver, change_items(backend.driver.dialect, [index], []))
@@ -103,6 +96,36 @@ def test_schema_operations(backend: Backend, tmp_path: Path) -> None:
     assert downgrade(backend.driver, tmp_path, "base") == ["r1"]
     made = run_requests(backend.driver, change_items(backend.driver.dialect, [], [index]))
     assert made.dropped == []  # it is gone: nothing to drop
+
+
+def test_an_index_the_backend_cannot_make_is_refused_before_any_change(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """A vector index: FalkorDB makes it; ArcadeDB and AGE refuse it, with nothing sent,
+    nothing recorded and the lock released."""
+    write_revision(
+        tmp_path,
+        "embeddings",
+        (),
+        revision="v1",
+        upgrade=['op.create_index("Member", "name")', _VECTOR],
+        downgrade=['op.drop_vector_index("Member", "embedding")'],
+    )
+    if backend.name == "falkordb":
+        assert upgrade(backend.driver, tmp_path) == ["v1"]
+        assert downgrade(backend.driver, tmp_path, "base") == ["v1"]
+        return
+    with pytest.raises(SchemaError, match=r"cannot make vector Member\.embedding"):
+        upgrade(backend.driver, tmp_path)
+    assert current(backend.driver) == {}
+    assert backend.rows("MATCH (l:RunicMigrationLock) RETURN count(l)") == [[0]]
+    name_index = SchemaItem("index", "Member", "name")
+    made = run_requests(backend.driver, change_items(backend.driver.dialect, [name_index], []))
+    assert made.created == [name_index]  # the revision's first operation did not run either
+    run_requests(backend.driver, change_items(backend.driver.dialect, [], [name_index]))
+
+
+_VECTOR = 'op.create_vector_index("Member", "embedding", dimension=3)'
 
 
 def test_an_edited_revision_is_reported(backend: Backend, tmp_path: Path) -> None:
@@ -169,10 +192,7 @@ def test_two_concurrent_upgrades_apply_each_revision_once(backend: Backend, tmp_
 
 def test_the_async_api(backend: Backend, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """A service migrating at startup with its async driver."""
-    revisions(tmp_path, schema=backend.name != "age")
-    if backend.name == "age":
-        (tmp_path / "r1_index_names.py").unlink()
-        write_revision(tmp_path, "no schema on AGE", (), revision="r1")
+    revisions(tmp_path, schema=True)
     driver = async_driver_for(request, backend.name)
 
     async def migrate() -> tuple[list[str], dict[str, str]]:
@@ -218,10 +238,6 @@ class Cupboard(Node):
 
 
 def test_autogenerate_writes_the_schema_difference(backend: Backend, tmp_path: Path) -> None:
-    if backend.name == "age":
-        with pytest.raises(SchemaError, match="not available on this backend"):
-            diff_operations(backend.driver, [Cupboard])
-        return
     up, down = diff_operations(backend.driver, [Cupboard])
     assert "op.create_index('Cupboard', 'room')" in up
     assert "op.create_unique('Cupboard', 'code')" in up
@@ -231,7 +247,7 @@ def test_autogenerate_writes_the_schema_difference(backend: Backend, tmp_path: P
     assert diff_operations(backend.driver, [Cupboard]) == ([], [])
 
     # The model no longer declares an index the graph has: the next revision drops it.
-    backend.driver.execute("CREATE INDEX FOR (n:Cupboard) ON (n.colour)")
+    make_index(backend, "Cupboard", "colour")
     up, down = diff_operations(backend.driver, [Cupboard])
     assert up == ["op.drop_index('Cupboard', 'colour')"]
     assert down == ["op.create_index('Cupboard', 'colour')"]

@@ -15,6 +15,7 @@ from runic.ogm.driver.falkordb import parse_falkordb_url
 from runic.ogm.driver.records import GraphEdge, GraphNode
 from runic.ogm.exceptions import StatementError
 from runic.ogm.query import compile_select, fulltext_search, vector_search
+from runic.ogm.schema.items import SchemaItem
 from runic.ogm.session.flush import FlushPlan, compile_flush
 from tests.models import Admin, Article, Doc, User
 
@@ -165,7 +166,6 @@ def test_schema_sync_refuses_what_a_backend_cannot_make() -> None:
 
 def test_bolt_drops_escape_names_the_server_chose() -> None:
     from runic.ogm.schema.bolt import drop
-    from runic.ogm.schema.items import SchemaItem
 
     item = SchemaItem("index", "Shelf", "room", name="odd`name [x]")
     assert drop(item).cypher == "DROP INDEX `odd``name [x]` IF EXISTS"
@@ -176,16 +176,19 @@ def test_bolt_drops_escape_names_the_server_chose() -> None:
 
 def test_age_matches_a_key_in_the_pattern() -> None:
     """AGE evaluates ``{id: $p0}`` as containment, faster than ``WHERE n.id = $p0`` and
-    servable by a GIN index; only the root's key equality moves, since containment
-    would match a list by a part of it."""
+    servable by a GIN index; the comparison stays too, for the key's btree index. Only
+    the root's key equality goes in the pattern, since containment would match a list
+    by a part of it."""
     from runic.ogm.session.core import _get_query
 
-    assert _get_query(User, (), AGE).cypher.startswith("MATCH (n:`User` {`id`: $p0})\nRETURN")
-    both = compile_select(select(Admin).where(User.id == "a", User.name == "b"), AGE)
-    assert both.cypher.startswith(
-        "MATCH (n:`User` {`_is_Admin`: true, `id`: $p0})\nWHERE n.`name` = $p1"
+    assert _get_query(User, (), AGE).cypher.startswith(
+        "MATCH (n:`User` {`id`: $p0})\nWHERE n.`id` = $p0\nRETURN"
     )
-    assert both.params == {"p0": "a", "p1": "b"}
+    both = compile_select(select(Admin).where(User.name == "b", User.id == "a"), AGE)
+    assert both.cypher.startswith(
+        "MATCH (n:`User` {`_is_Admin`: true, `id`: $p1})\nWHERE n.`name` = $p0 AND n.`id` = $p1"
+    )
+    assert both.params == {"p0": "b", "p1": "a"}
     for kept in (User.tags.contains("a"), User.name == "a", User.id != "a"):
         assert "WHERE" in compile_select(select(User).where(kept), AGE).cypher
     for dialect in (NEO4J, ARCADEDB):
@@ -208,3 +211,46 @@ def test_only_string_and_int_keys_go_in_the_pattern() -> None:
     assert "{`id`" not in either.cypher and "WHERE" in either.cypher
     traversed = select(User).traverse(User.articles).where(Article.id == "x").return_target()
     assert "(n1:`Article`)" in compile_select(traversed, AGE).cypher
+
+
+def test_age_index_names_fit_postgresql_and_stay_distinct() -> None:
+    """PostgreSQL truncates names past 63 bytes: two long names must not become one."""
+    from runic.ogm.schema.age import index_name
+
+    short = SchemaItem("unique", "Shelf", "code")
+    assert index_name(short) == "runic_unique_Shelf_code"
+    long_a = SchemaItem("index", "Ä" * 30, "field_" + "x" * 40 + "a")
+    long_b = SchemaItem("index", "Ä" * 30, "field_" + "x" * 40 + "b")
+    names = {index_name(long_a), index_name(long_b)}
+    assert len(names) == 2 and all(len(name.encode()) <= 63 for name in names)
+
+
+def test_age_reads_back_only_the_indexes_it_would_make() -> None:
+    from runic.ogm.schema.age import SqlCommand, existing
+
+    expression = "agtype_access_operator(VARIADIC ARRAY[properties, '\"{}\"'::agtype])"
+    rows = [
+        (
+            "Shelf",
+            "a",
+            True,
+            f'CREATE UNIQUE INDEX a ON g."Shelf" USING btree ({expression.format("code")})',
+        ),
+        (
+            "Shelf",
+            "b",
+            False,
+            f'CREATE INDEX b ON g."Shelf" USING btree ({expression.format("room")})',
+        ),
+        ("Shelf", "c", False, 'CREATE INDEX c ON g."Shelf" USING gin (properties)'),
+        ("Shelf", "d", False, f'CREATE INDEX d ON g."Shelf" USING hash ({expression.format("x")})'),
+    ]
+    assert sorted(map(str, existing(rows))) == ["index Shelf.room", "unique Shelf.code"]
+    create = SqlCommand("create", SchemaItem("unique", "Shelf", "code")).statements("g")
+    assert create[-1][0] == (
+        'CREATE UNIQUE INDEX IF NOT EXISTS "runic_unique_Shelf_code" ON "g"."Shelf" '
+        "(ag_catalog.agtype_access_operator(VARIADIC ARRAY[properties, "
+        "'\"code\"'::ag_catalog.agtype]))"
+    )
+    drop = SqlCommand("drop", SchemaItem("index", "Shelf", "room", name="by hand")).statements("g")
+    assert drop == [('DROP INDEX IF EXISTS "g"."by hand"', ())]

@@ -204,14 +204,25 @@ class QueryPlan:
         if _QUOTE in cypher:
             raise QueryRejectedError(f"AGE: the query may not contain {_QUOTE}")
         payload = json.dumps(dict(params or {}))
-        self.statements: list[Statement] = [(_WRITE_LOCK, (graph,))] if lock else []
         self.columns: list[str] = []
+        statements: list[Statement] = []
         for stage in cypher.split(STAGE_JOIN):
             self.columns = return_columns(stage)
-            self.statements.append((cypher_sql(graph, stage, len(self.columns)), (payload,)))
+            statements.append((cypher_sql(graph, stage, len(self.columns)), (payload,)))
+        self.statements = under_write_lock(graph, statements) if lock else statements
 
     def result(self, rows: list[Any]) -> QueryResult:
         return QueryResult(self.columns, [[parse_agtype(value) for value in row] for row in rows])
+
+
+def under_write_lock(graph: str, statements: list[Statement]) -> list[Statement]:
+    """``statements`` after taking the graph's write lock, held until the COMMIT."""
+    return [(_WRITE_LOCK, (graph,)), *statements]
+
+
+def sql_text(statements: list[Statement]) -> str:
+    """Plain SQL statements as an error message quotes them."""
+    return ";\n".join(sql for sql, _ in statements)
 
 
 def cypher_sql(graph: str, cypher: str, columns: int) -> str:
@@ -410,16 +421,29 @@ class AGEDriver:
     ) -> QueryResult:
         """Run one query in its own transaction (see ``QueryPlan``)."""
         plan = QueryPlan(self.graph, cypher, params, lock=not read_only)
+        return plan.result(self._run(plan.statements, cypher, read_only, bool(plan.columns)))
+
+    def execute_sql(
+        self, statements: list[Statement], *, read_only: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """Plain SQL statements in one transaction (the schema layer's indexes); the last
+        one's rows. Unless ``read_only``, under the graph's write lock."""
+        locked = statements if read_only else under_write_lock(self.graph, statements)
+        return self._run(locked, sql_text(statements), read_only, True)
+
+    def _run(
+        self, statements: list[Statement], text: str, read_only: bool, rows_wanted: bool
+    ) -> list[Any]:
         committing = False
         try:
             with self._transaction() as cursor:
-                for sql, args in plan.statements:
+                for sql, args in statements:
                     cursor.execute(sql, args, prepare=False)
-                rows = cursor.fetchall() if cursor.description and plan.columns else []
+                rows = cursor.fetchall() if cursor.description and rows_wanted else []
                 committing = True  # what fails from here on fails the COMMIT
         except psycopg.Error as error:
-            raise translate_error(error, self._address, cypher, read_only, committing) from error
-        return plan.result(rows)
+            raise translate_error(error, self._address, text, read_only, committing) from error
+        return rows
 
     def begin(self) -> AGETransaction:
         """A transaction across queries (what ``session.begin()`` runs in)."""

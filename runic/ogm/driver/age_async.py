@@ -23,10 +23,13 @@ from weakref import WeakKeyDictionary, WeakSet
 
 from runic.ogm.driver.age import (
     QueryPlan,
+    Statement,
     check_graph_name,
     prepare_graph_statements,
     set_up_statements,
+    sql_text,
     translate_error,
+    under_write_lock,
     unreachable,
     url_settings,
 )
@@ -194,21 +197,34 @@ class AsyncAGEDriver:
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
         plan = QueryPlan(self.graph, cypher, params, lock=not read_only)
+        rows = await self._run(plan.statements, cypher, read_only, bool(plan.columns))
+        return plan.result(rows)
+
+    async def execute_sql(
+        self, statements: list[Statement], *, read_only: bool = False
+    ) -> list[tuple[Any, ...]]:
+        """:meth:`AGEDriver.execute_sql <runic.ogm.driver.age.AGEDriver.execute_sql>`."""
+        locked = statements if read_only else under_write_lock(self.graph, statements)
+        return await self._run(locked, sql_text(statements), read_only, True)
+
+    async def _run(
+        self, statements: list[Statement], text: str, read_only: bool, rows_wanted: bool
+    ) -> list[Any]:
         pool = await self._loop_pool()
         committing = False
         try:
             connection = await self._connection(pool)
             try:
                 async with connection.transaction(), connection.cursor() as cursor:
-                    for sql, args in plan.statements:
+                    for sql, args in statements:
                         await cursor.execute(sql, args, prepare=False)
-                    rows = await cursor.fetchall() if cursor.description and plan.columns else []
+                    rows = await cursor.fetchall() if cursor.description and rows_wanted else []
                     committing = True  # what fails from here on fails the COMMIT
             finally:
                 await pool.putconn(connection)
         except psycopg.Error as error:
-            raise translate_error(error, self._address, cypher, read_only, committing) from error
-        return plan.result(rows)
+            raise translate_error(error, self._address, text, read_only, committing) from error
+        return rows
 
     async def begin(self) -> AsyncAGETransaction:
         """A transaction across queries (what ``session.begin()`` runs in)."""

@@ -25,10 +25,11 @@ class Dialect:
     atomic_get_or_create = True
     #: The driver runs each stage of a flush as a statement of its own (AGE).
     separate_stages = False
-    #: Match a key by a pattern map, ``(n:L {id: $p0})``, not ``WHERE n.id = $p0``: AGE
-    #: evaluates the map as containment, faster, and a GIN index on the properties can
-    #: serve it (containment would also match a list by its part: keys only, which are
-    #: scalars).
+    #: Match a key by a pattern map as well, ``(n:L {id: $p0}) WHERE n.id = $p0``: AGE
+    #: evaluates the map as containment, faster than the comparison when no index serves
+    #: either; a GIN index on the properties serves the map, and the key's btree index
+    #: the comparison (containment would also match a list by its part: keys only,
+    #: which are scalars).
     key_in_pattern = False
     #: Significant digits of the floats the backend returns; None when it returns every
     #: float exactly. Raw ``execute()`` parameters are rounded to them, so what a raw

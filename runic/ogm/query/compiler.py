@@ -153,7 +153,11 @@ class _SelectCompiler:
             decided_at = max(steps, default=0)
             if not key_match and decided_at == 0 and self._is_key_equality(condition):
                 assert isinstance(condition, Comparison)
-                key_match = f"{quote(condition.field.name)}: {self.parameter(condition.value)}"
+                name, value = quote(condition.field.name), self.parameter(condition.value)
+                key_match = f"{name}: {value}"
+                # Said twice: the map is served by a GIN index on the properties, the
+                # comparison by the key's btree index (runic.ogm.schema.age).
+                by_step.setdefault(0, []).append(f"{self.aliases[0]}.{name} = {value}")
                 continue
             by_step.setdefault(decided_at, []).append(self.expression(context, condition, top=True))
         lines = []

@@ -13,6 +13,7 @@ from collections.abc import Generator, Iterable
 from typing import Any
 
 from runic.ogm.model.node import Node
+from runic.ogm.schema.age import SqlCommand
 from runic.ogm.schema.falkordb import ConstraintCommand
 from runic.ogm.schema.items import SchemaItem, declared_schema
 from runic.ogm.schema.plan import Pause, SchemaChanges, SchemaRequest, schema_operation
@@ -91,6 +92,8 @@ def _send(driver: Any, request: SchemaRequest) -> Any:
         return sleep(request.seconds)
     if isinstance(request, ConstraintCommand):
         return driver.graph_command(CONSTRAINT_COMMAND, *request.arguments(driver.name))
+    if isinstance(request, SqlCommand):
+        return driver.execute_sql(request.statements(driver.name), read_only=request.read_only)
     return driver.execute(request.cypher, request.params, read_only=request.read_only)
 
 

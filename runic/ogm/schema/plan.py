@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runic.ogm.driver.dialect import Dialect
-from runic.ogm.exceptions import SchemaError
+from runic.ogm.exceptions import ConstraintViolationError, SchemaError
 from runic.ogm.model.node import Node
 from runic.ogm.query.compiler import CompiledQuery
-from runic.ogm.schema import bolt, falkordb
+from runic.ogm.schema import age, bolt, falkordb
+from runic.ogm.schema.age import SqlCommand
 from runic.ogm.schema.falkordb import ConstraintCommand
 from runic.ogm.schema.items import SchemaItem, declared_schema, node_models
 
@@ -30,7 +31,7 @@ class Pause:
     seconds: float
 
 
-type SchemaRequest = CompiledQuery | ConstraintCommand | Pause
+type SchemaRequest = CompiledQuery | ConstraintCommand | SqlCommand | Pause
 
 
 @dataclass
@@ -58,23 +59,11 @@ def schema_operation(
     apply: bool,
 ) -> Generator[SchemaRequest, Any, SchemaChanges]:
     chosen = node_models(models)
-    if dialect.name not in ("falkordb", "neo4j", "arcadedb"):
-        raise SchemaError(f"schema sync is not available on this backend ({dialect.name}) yet")
-    bolt_side = dialect.name != "falkordb"
-    declared = declared_schema(chosen)
-    if bolt_side:
-        bolt.check_supported(dialect, sorted(declared))
-        listing = (bolt.LIST_INDEXES, bolt.LIST_CONSTRAINTS)
-    else:
-        declared = falkordb.implied(declared)
-        listing = (falkordb.LIST_INDEXES, falkordb.LIST_CONSTRAINTS)
-    indexes = yield listing[0]
-    constraints = yield listing[1]
-    if bolt_side:
-        have = bolt.existing(indexes, constraints)
+    declared = supported_items(dialect, declared_schema(chosen), "schema sync")
+    have = yield from _existing(dialect)
+    if dialect.name in _BOLT:
         compared = {bolt.comparable(item): item for item in declared}
     else:
-        have = falkordb.existing(indexes, constraints)
         compared = {item: item for item in declared}
 
     declared_keys = {item.key for item in declared}
@@ -89,29 +78,100 @@ def schema_operation(
             changes.dropped.append(item)
     kept = set(changes.unchanged)
     changes.created = sorted(item for item in declared if item not in kept)
-    if bolt_side:
+    if dialect.name in _BOLT:
         _regroup_fulltext(changes, have, declared)
     if not apply:
         return changes
+    yield from _apply(dialect, changes, declared)
+    return changes
 
-    # A constraint goes before the index under it, and comes after it.
-    for item in sorted(changes.dropped, key=lambda item: item.kind != "unique"):
-        yield bolt.drop(item) if bolt_side else falkordb.drop(item)
+
+def change_items(
+    dialect: Dialect, create: Iterable[SchemaItem], drop: Iterable[SchemaItem]
+) -> Generator[SchemaRequest, Any, SchemaChanges]:
+    """Create and drop single indexes and constraints (the migration tool's schema
+    operations). An item that exists already is not made again, and one that is gone
+    already is not dropped: running it twice changes nothing."""
+    wanted = supported_items(dialect, set(create), "schema changes")
+    have = yield from _existing(dialect)
+    have_keys = {item.key: item for item in have}
+    changes = SchemaChanges()
+    changes.dropped = sorted({have_keys[item.key] for item in drop if item.key in have_keys})
+    changes.created = sorted(item for item in wanted if item.key not in have_keys)
+    yield from _apply(dialect, changes, changes.created)
+    return changes
+
+
+#: Backends whose schema is Cypher in Neo4j 5's form (``SHOW INDEXES``, named DDL).
+_BOLT = ("neo4j", "arcadedb")
+
+
+def supported_items(
+    dialect: Dialect, items: set[SchemaItem], what: str = "schema changes"
+) -> set[SchemaItem]:
+    """The items to make (with those they need), refused with
+    :class:`~runic.ogm.exceptions.SchemaError` before any I/O where the backend cannot
+    make them."""
+    if dialect.name in _BOLT:
+        bolt.check_supported(dialect, sorted(items))
+        return items
+    if dialect.name == "age":
+        age.check_supported(sorted(items))
+        return items
+    if dialect.name == "falkordb":
+        return falkordb.implied(items)  # a unique constraint stands on a range index
+    raise SchemaError(f"{what} is not available on this backend ({dialect.name}) yet")
+
+
+def _existing(dialect: Dialect) -> Generator[SchemaRequest, Any, dict[SchemaItem, str]]:
+    """What the graph has, each with its status."""
+    if dialect.name == "age":
+        rows: list[Any] = yield age.LIST
+        return age.existing(rows)
+    if dialect.name in _BOLT:
+        indexes = yield bolt.LIST_INDEXES
+        constraints = yield bolt.LIST_CONSTRAINTS
+        return bolt.existing(indexes, constraints)
+    indexes = yield falkordb.LIST_INDEXES
+    constraints = yield falkordb.LIST_CONSTRAINTS
+    return falkordb.existing(indexes, constraints)
+
+
+def _apply(
+    dialect: Dialect, changes: SchemaChanges, declared: Iterable[SchemaItem]
+) -> Generator[SchemaRequest, Any, None]:
+    """Drop, then create: a constraint goes before the index under it, and comes after
+    it. ``declared`` gives Neo4j's fulltext index all the fields of its label."""
+    dropped = sorted(changes.dropped, key=lambda item: item.kind != "unique")
     created = sorted(changes.created, key=lambda item: item.kind == "unique")
-    if bolt_side:
+    if dialect.name in _BOLT:
+        for item in dropped:
+            yield bolt.drop(item)
         fulltext: dict[str, list[str]] = {}
         for item in sorted(declared):
             if item.kind == "fulltext":
                 fulltext.setdefault(item.label, []).append(item.field)
         for query in bolt.create(created, fulltext):  # noqa: UP028 - results are sent back
             yield query
-        return changes
-    for item in created:
-        yield falkordb.create(item)
-    gone = set(changes.dropped) - set(changes.created)
-    if changes.created or gone:
-        yield from _await_settled(set(changes.created), gone)
-    return changes
+    elif dialect.name == "age":
+        for item in dropped:
+            yield age.drop(item)
+        for item in created:
+            try:
+                yield age.create(item)
+            except ConstraintViolationError as error:
+                raise SchemaError(
+                    f"unique constraint on {item.label}.{item.field} failed: stored nodes "
+                    f"already share a value; remove the duplicates and sync again ({error})"
+                ) from error
+    else:
+        for item in dropped:
+            yield falkordb.drop(item)
+        for item in created:
+            yield falkordb.create(item)
+        gone = set(changes.dropped) - set(changes.created)
+        if changes.created or gone:
+            yield from _await_settled(set(changes.created), gone)
 
 
 def _regroup_fulltext(
@@ -162,43 +222,3 @@ def _await_settled(
             raise SchemaError(f"schema not settled after {CONSTRAINT_WAIT:.0f} s: {pending}")
         yield Pause(CONSTRAINT_POLL)
         waited += CONSTRAINT_POLL
-
-
-def change_items(
-    dialect: Dialect, create: Iterable[SchemaItem], drop: Iterable[SchemaItem]
-) -> Generator[SchemaRequest, Any, SchemaChanges]:
-    """Create and drop single indexes and constraints (the migration tool's schema
-    operations). An item that exists already is not made again, and one that is gone
-    already is not dropped: running it twice changes nothing."""
-    if dialect.name not in ("falkordb", "neo4j", "arcadedb"):
-        raise SchemaError(f"schema changes are not available on this backend ({dialect.name}) yet")
-    bolt_side = dialect.name != "falkordb"
-    wanted, unwanted = set(create), set(drop)
-    if bolt_side:
-        bolt.check_supported(dialect, sorted(wanted))
-        listing = (bolt.LIST_INDEXES, bolt.LIST_CONSTRAINTS)
-    else:
-        wanted = falkordb.implied(wanted)  # a unique constraint stands on a range index
-        listing = (falkordb.LIST_INDEXES, falkordb.LIST_CONSTRAINTS)
-    indexes = yield listing[0]
-    constraints = yield listing[1]
-    have = (bolt if bolt_side else falkordb).existing(indexes, constraints)
-    have_keys = {item.key: item for item in have}
-    changes = SchemaChanges()
-    changes.dropped = sorted(have_keys[item.key] for item in unwanted if item.key in have_keys)
-    changes.created = sorted(item for item in wanted if item.key not in have_keys)
-    for item in changes.dropped:
-        yield bolt.drop(item) if bolt_side else falkordb.drop(item)
-    if bolt_side:
-        fulltext: dict[str, list[str]] = {}
-        for item in changes.created:
-            if item.kind == "fulltext":
-                fulltext.setdefault(item.label, []).append(item.field)
-        for query in bolt.create(changes.created, fulltext):  # noqa: UP028 - results are sent back
-            yield query
-        return changes
-    for item in sorted(changes.created, key=lambda item: item.kind == "unique"):
-        yield falkordb.create(item)
-    if changes.created or changes.dropped:
-        yield from _await_settled(set(changes.created), set(changes.dropped))
-    return changes
