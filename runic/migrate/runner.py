@@ -81,8 +81,14 @@ def _under_lock(
 ) -> Plan[list[str]]:
     if settings.dialect.name in ("neo4j", "arcadedb"):
         # Two processes' first MERGE of the lock could make two lock nodes; the server's
-        # unique constraint stops that (FalkorDB and AGE run such writes one at a time).
+        # unique constraint stops that (AGE runs such writes one at a time).
         lock_name = SchemaItem("unique", state.LOCK_LABEL, "name")
+        yield from change_items(settings.dialect, [lock_name], [])
+    elif settings.dialect.name == "falkordb":
+        # FalkorDB runs writes one at a time, but concurrent MERGEs meeting a label that
+        # does not exist yet each made a node (seen with two deployer processes; see
+        # FalkorDBDriver._ensure_graph). An index makes the label exist first.
+        lock_name = SchemaItem("index", state.LOCK_LABEL, "name")
         yield from change_items(settings.dialect, [lock_name], [])
     yield from state.wait_for_lock(settings.owner, settings.lock_timeout)
     try:

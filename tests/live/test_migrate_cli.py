@@ -3,12 +3,17 @@ revision, upgrade, current, history, downgrade, upgrade again, on embedded Falko
 
 from __future__ import annotations
 
+import json
 import shlex
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
+from runic.migrate.writer import write_revision
+from tests.backends import age_url, arcadedb_options
 from tests.docs_blocks import block_containing, block_of_kind
 
 #: The walkthrough's commands and its revision file, as docs/migrations.rst shows them.
@@ -138,3 +143,84 @@ def test_baseline_of_a_graph_made_before_migrations(
     assert cli(tmp_path, "current").strip() == "b0: baseline"
     assert "applied 0 revision(s)" in cli(tmp_path, "upgrade")
     graph.delete()
+
+
+def deploy_target(request: pytest.FixtureRequest, name: str) -> tuple[str, dict[str, Any], Any]:
+    """A URL and options another process can reach the backend with, and a driver here."""
+    if name == "falkordb":
+        from runic.ogm.driver.falkordb import FalkorDBDriver
+
+        server, graph_name = request.getfixturevalue("falkordb_server"), "deployers"
+        socket = server.client.socket_file
+        driver = FalkorDBDriver(server.select_graph(graph_name))
+        return f"falkordb+unix://{socket}?graph={graph_name}", {}, driver
+    if name == "arcadedb":
+        server = request.getfixturevalue("arcadedb_server")
+        options = arcadedb_options()
+        options["auth"] = list(options["auth"])
+        return server.url, options, request.getfixturevalue("arcadedb_driver")
+    return age_url(request.getfixturevalue("age_server")), {}, request.getfixturevalue("age_driver")
+
+
+@pytest.mark.parametrize("name", ["falkordb", "arcadedb", "age"])
+def test_two_deployer_processes(name: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Two ``runic-migrate upgrade`` processes at once: one migrates, the other finds the
+    lock held and fails clearly (exit 1, the holder named); run again, it has nothing to
+    do. Each revision is applied once."""
+    url, options, driver = deploy_target(request, name)
+    driver.execute("MATCH (n) DETACH DELETE n")
+    driver.execute("UNWIND range(1, 300) AS i CREATE (:Shiftworker {name: 'w' + toString(i)})")
+    settings = f'[tool.runic.migrate]\ndirectory = "migrations"\nurl = "{url}"\n'
+    if options:
+        settings += "options = " + toml_table(options) + "\n"
+    (tmp_path / "pyproject.toml").write_text(settings)
+    migrations = tmp_path / "migrations"
+    # Recording r1 takes 4 s (its upgrade sleeps), all of it under the first lock taker's lock.
+    write_revision(migrations, "slow start", (), revision="d1", upgrade=["time.sleep(4)"])
+    path = next(migrations.glob("d1_*.py"))
+    path.write_text("import time\n" + path.read_text())
+    write_revision(
+        migrations,
+        "full names",
+        ("d1",),
+        revision="d2",
+        upgrade=['op.rename_property("Shiftworker", "name", "full_name")'],
+    )
+    command = [sys.executable, "-m", "runic.migrate", "upgrade", "--lock-timeout", "1"]
+    deployers = [
+        subprocess.Popen(
+            [*command, "--batch-size", "25"],
+            cwd=tmp_path,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    outcomes = []
+    for process in deployers:
+        try:
+            out, err = process.communicate(timeout=120)
+        finally:
+            process.kill()
+        outcomes.append((process.returncode, out + err))
+    outcomes.sort()
+    (migrated, migrated_output), (refused, refused_output) = outcomes
+    assert migrated == 0 and "applied 2 revision(s): d1, d2" in migrated_output, outcomes
+    assert refused == 1 and "is migrating this graph; waited 1 s" in refused_output, outcomes
+    again = cli(tmp_path, "upgrade")
+    assert "applied 0" in again or "up to date" in again, again
+    assert driver.execute("MATCH (r:RunicRevision) RETURN count(r)").rows == [[2]]
+    counted = driver.execute("MATCH (w:Shiftworker) RETURN count(w.name), count(w.full_name)")
+    assert counted.rows == [[0, 300]]
+    driver.execute("MATCH (n) DETACH DELETE n")
+
+
+def toml_table(options: dict[str, Any]) -> str:
+    def value(item: Any) -> str:
+        if isinstance(item, list):
+            return "[" + ", ".join(value(part) for part in item) + "]"
+        return json.dumps(item)
+
+    return "{ " + ", ".join(f"{key} = {value(item)}" for key, item in options.items()) + " }"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runic.ogm.driver.dialect import Dialect
-from runic.ogm.exceptions import ConstraintViolationError, SchemaError
+from runic.ogm.exceptions import ConstraintViolationError, DriverError, SchemaError
 from runic.ogm.model.node import Node
 from runic.ogm.query.compiler import CompiledQuery
 from runic.ogm.schema import age, bolt, falkordb
@@ -168,7 +168,12 @@ def _apply(
         for item in dropped:
             yield falkordb.drop(item)
         for item in created:
-            yield falkordb.create(item)
+            try:
+                yield falkordb.create(item)
+            except DriverError:
+                # Another client may have made it a moment ago; anything else is a failure.
+                if item not in (yield from _existing(dialect)):
+                    raise
         gone = set(changes.dropped) - set(changes.created)
         if changes.created or gone:
             yield from _await_settled(set(changes.created), gone)
