@@ -4,7 +4,9 @@ indexes and constraints (``schema_diff``), written as ``op`` calls."""
 from __future__ import annotations
 
 import importlib
+import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from runic.migrate.errors import MigrationError
@@ -20,8 +22,15 @@ _CALLS = {
 }
 
 
-def import_models(modules: Iterable[str]) -> list[type[Node]]:
-    """The concrete node models the given modules (and their submodules) declare."""
+def import_models(modules: Iterable[str], root: Path | None = None) -> list[type[Node]]:
+    """The concrete node models the given modules (and their submodules) declare.
+
+    ``root`` (the project's directory, where its settings are) is importable first, as
+    Alembic's ``prepend_sys_path`` makes it: the console script's own ``sys.path`` has
+    only its install directory.
+    """
+    if root is not None and str(root) not in sys.path:
+        sys.path.insert(0, str(root))
     names = list(modules)
     for name in names:
         try:

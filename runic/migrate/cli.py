@@ -156,7 +156,8 @@ def _baseline(arguments: argparse.Namespace, config: Config) -> int:
 def _models(config: Config, command: str) -> list[Any]:
     if not config.models:
         raise MigrationError(f"{command}: list the models' modules in `models`")
-    return import_models(config.models)
+    root = config.source.parent if config.source is not None else Path.cwd()
+    return import_models(config.models, root)
 
 
 def _write_after_head(

@@ -25,9 +25,13 @@ WALKTHROUGH = [
 REVISION = block_containing("migrations.rst", "def upgrade(op: Operations)")
 
 
+#: The console script, as users run it: its ``sys.path`` lacks the project's directory.
+COMMAND = str(Path(sys.executable).parent / "runic-migrate")
+
+
 def cli(project: Path, *arguments: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-m", "runic.migrate", *arguments],
+        [COMMAND, *arguments],
         cwd=project,
         capture_output=True,
         text=True,
@@ -39,7 +43,6 @@ def cli(project: Path, *arguments: str) -> str:
 
 
 def test_the_walkthrough(falkordb_server: Any, graph_name: str, tmp_path: Path) -> None:
-    assert (Path(sys.executable).parent / "runic-migrate").exists()  # the console script
     socket = falkordb_server.client.socket_file
     (tmp_path / "pyproject.toml").write_text(
         f'[project]\nname = "walk"\n\n[tool.runic.migrate]\ndirectory = "migrations"\n'
@@ -186,7 +189,7 @@ def test_two_deployer_processes(name: str, request: pytest.FixtureRequest, tmp_p
         revision="d2",
         upgrade=['op.rename_property("Shiftworker", "name", "full_name")'],
     )
-    command = [sys.executable, "-m", "runic.migrate", "upgrade", "--lock-timeout", "1"]
+    command = [COMMAND, "upgrade", "--lock-timeout", "1"]
     deployers = [
         subprocess.Popen(
             [*command, "--batch-size", "25"],
