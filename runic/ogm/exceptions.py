@@ -104,6 +104,21 @@ class WriteOutcomeUnknownError(DriverError):
     may_have_applied = True
 
 
+class ReplicationLagError(WriteOutcomeUnknownError):
+    """A write the primary applied, which fewer replicas than ``wait_replicas`` confirmed
+    within ``wait_timeout``: it stands on the primary, but a failover now could lose it.
+
+    ``confirmed`` replicas had it, of ``wanted``.
+    """
+
+    def __init__(
+        self, message: str, *, confirmed: int, wanted: int, address: str | None = None
+    ) -> None:
+        super().__init__(message, address=address)
+        self.confirmed = confirmed
+        self.wanted = wanted
+
+
 class ConstraintViolationError(QueryRejectedError):
     """The database refused a write because it breaks a constraint.
 

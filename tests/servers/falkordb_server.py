@@ -108,10 +108,13 @@ class FalkorDBServer:
         *,
         appendonly: bool = False,
         executables: tuple[str, str] | None = None,
+        arguments: tuple[str, ...] = (),
     ) -> None:
         self.server, self.module = executables or binaries()
         self.port = port or free_port()
         self.appendonly = appendonly
+        #: More ``redis-server`` arguments: ``--replicaof``, ``--cluster-enabled``...
+        self.arguments = arguments
         self.directory = Path(tempfile.mkdtemp(prefix="runic-falkordb-"))
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -146,6 +149,7 @@ class FalkorDBServer:
             str(self.directory / "server.log"),
             "--daemonize",
             "no",
+            *self.arguments,
         ]
 
     def start(self) -> FalkorDBServer:

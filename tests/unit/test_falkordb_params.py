@@ -488,18 +488,19 @@ def test_the_async_driver_sends_the_header_and_no_params() -> None:
     driver = AsyncFalkorDBDriver.__new__(AsyncFalkorDBDriver)
     driver._graph_ready = True
     driver._read_timeout = None
+    driver._wait = None
 
     class Handle:
         pass
 
     handle: Any = Handle()
     handle.graph = handle.writer = graph
-    handle.lane = None
+    handle.lane = handle.replica_lane = None
 
     async def run() -> None:
-        await driver._execute(handle, "UNWIND $rows AS r RETURN r", PARAMS, True)
-        await driver._execute(handle, "CREATE (:N)", PARAMS, False)
-        await driver._execute(handle, "RETURN 1", None, False)
+        await driver._execute(handle, "UNWIND $rows AS r RETURN r", PARAMS, True, False)
+        await driver._execute(handle, "CREATE (:N)", PARAMS, False, False)
+        await driver._execute(handle, "RETURN 1", None, False, False)
 
     asyncio.run(run())
     assert graph.calls == [

@@ -9,11 +9,24 @@ from runic.ogm.driver.records import GraphEdge, GraphNode, QueryResult
 BOLT_SCHEMES = ("bolt", "bolt+s", "bolt+ssc", "neo4j", "neo4j+s", "neo4j+ssc")
 
 
+#: URL schemes of FalkorDB: one server (TCP, TLS, unix socket), Sentinel, Cluster.
+FALKORDB_SCHEMES = (
+    "falkordb",
+    "falkordb+unix",
+    "redis",
+    "rediss",
+    "falkordb+sentinel",
+    "falkordb+cluster",
+)
+
+
 def create_driver(url: str, **options: Any) -> GraphDriver:
     """A sync driver chosen by the URL's scheme.
 
     - ``falkordb://host:port/graph``, ``falkordb+unix:///sock?graph=g``, ``redis://...``
-      (``rediss://`` for TLS): FalkorDB.
+      (``rediss://`` for TLS): FalkorDB; ``falkordb+sentinel://`` and
+      ``falkordb+cluster://`` beyond one server
+      (:mod:`runic.ogm.driver.falkordb_topology`).
     - ``bolt://`` / ``neo4j://`` (``+s``/``+ssc`` for TLS): the Bolt driver; pass
       ``dialect="memgraph"`` or ``"arcadedb"`` for those servers, ``auth=(user, password)``
       and ``database=``.
@@ -23,7 +36,7 @@ def create_driver(url: str, **options: Any) -> GraphDriver:
     timeouts and pool bounds) as options or in the URL's query.
     """
     scheme = url.split("://", 1)[0].lower()
-    if scheme in ("falkordb", "falkordb+unix", "redis", "rediss"):
+    if scheme in FALKORDB_SCHEMES:
         from runic.ogm.driver.falkordb import FalkorDBDriver
 
         return FalkorDBDriver.from_url(url, **options)
@@ -42,7 +55,7 @@ def create_async_driver(url: str, **options: Any) -> AsyncGraphDriver:
     """An async driver from a URL, as :func:`create_driver` makes sync ones: the same
     schemes and options, for an :class:`~runic.ogm.session.async_session.AsyncSession`."""
     scheme = url.split("://", 1)[0].lower()
-    if scheme in ("falkordb", "falkordb+unix", "redis", "rediss"):
+    if scheme in FALKORDB_SCHEMES:
         from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
 
         return AsyncFalkorDBDriver.from_url(url, **options)

@@ -11,8 +11,9 @@ import re
 import threading
 import weakref
 from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from typing import Any, NamedTuple
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, unquote, urlencode, urlsplit, urlunsplit
 from weakref import WeakKeyDictionary
 
 from falkordb import FalkorDB
@@ -30,6 +31,7 @@ from runic.ogm.driver.falkordb_lane import (
     CommandNotSent,
     ConnectionLane,
     NoConnectionFree,
+    ReplicasBehind,
     own_async_pool,
     pool_limit,
     watch_embedded,
@@ -41,6 +43,15 @@ from runic.ogm.driver.falkordb_results import (
     parse_compact,
     parse_compact_async,
 )
+from runic.ogm.driver.falkordb_topology import (
+    TOPOLOGY_SCHEMES,
+    GraphClient,
+    Topology,
+    cluster_arguments,
+    open_sentinel,
+    parse_topology_url,
+    split_topology_options,
+)
 from runic.ogm.driver.options import CONNECTION_OPTIONS, POOL_TIMEOUT, take_options
 from runic.ogm.driver.records import QueryResult
 from runic.ogm.exceptions import (
@@ -49,10 +60,13 @@ from runic.ogm.exceptions import (
     DriverError,
     QueryRejectedError,
     QueryTimeoutError,
+    ReplicationLagError,
     WriteOutcomeUnknownError,
 )
 
 EMPTY_GRAPH = "empty key"
+#: How redis-py's Sentinel connections report a READONLY reply from a demoted primary.
+_DEMOTED = "previous master is now a slave"
 #: Answered by any graph; sent with GRAPH.QUERY it creates a graph that does not exist.
 READY_QUERY = "RETURN 0"
 # The client's query commands (``falkordb.graph``), with its compact reply format.
@@ -114,6 +128,21 @@ def translate_error(
         return QueryRejectedError(
             f"FalkorDB{where} rejected the query, which changed nothing: {message}"
             f"\n--- query ---\n{cypher}",
+            address=address,
+        )
+    if isinstance(error, ReplicasBehind):
+        return ReplicationLagError(
+            f"FalkorDB{where} applied the write, but {error}; a failover now could lose it"
+            f"\n--- query ---\n{cypher}",
+            confirmed=error.confirmed,
+            wanted=error.wanted,
+            address=address,
+        )
+    if isinstance(error, RedisConnectionError) and _DEMOTED in message:
+        return ConnectionFailedError(
+            f"FalkorDB{where}: the primary this connection reached had become a replica "
+            f"and refused the query, which changed nothing; the next connection asks "
+            f"Sentinel for the new primary\n--- query ---\n{cypher}",
             address=address,
         )
     if not isinstance(error, RedisConnectionError | RedisTimeoutError):
@@ -246,6 +275,36 @@ def parse_falkordb_url(url: str, **options: Any) -> tuple[dict[str, Any], str]:
     return kwargs, graph
 
 
+def falkordb_target(url: str, **options: Any) -> tuple[Topology, dict[str, Any], str]:
+    """The deployment (one server, Sentinel or Cluster; see
+    :mod:`runic.ogm.driver.falkordb_topology`), the client's connection arguments and the
+    graph, from any FalkorDB URL and options."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    chosen = split_topology_options(url, query, options)
+    plain = urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
+    if parts.scheme.lower() not in TOPOLOGY_SCHEMES:
+        kwargs, graph = parse_falkordb_url(plain, **options)
+        if chosen.get("read_from") == "replica" or chosen.get("service"):
+            raise ValueError(
+                f"{url!r}: read_from='replica' and service= need a falkordb+sentinel:// URL "
+                "(runic finds the replicas through Sentinel)"
+            )
+        return replace(Topology(), **chosen), kwargs, graph
+    topology, kwargs, graph, rest = parse_topology_url(plain)
+    unknown = sorted({*rest, *options} - set(URL_OPTIONS))
+    if unknown:
+        raise ValueError(f"{url!r}: unknown FalkorDB option {', '.join(unknown)}")
+    kwargs.update(take_options(url, rest, dict(options)))
+    topology = replace(topology, **chosen)
+    if topology.kind == "cluster" and (topology.reads_from_replicas or topology.wait_replicas):
+        raise ValueError(
+            f"{url!r}: read_from='replica' and wait_replicas are not available on a cluster "
+            "yet; each shard's primary serves its graphs"
+        )
+    return topology, kwargs, graph
+
+
 def no_retry() -> Retry:
     """redis-py's retry policy for runic's own connections: never resend a command.
 
@@ -370,6 +429,8 @@ class FalkorDBDriver:
         max_connections: int | None = None,
         pool_timeout: float = POOL_TIMEOUT,
         query_timeout: float | None = None,
+        replicas: Any = None,
+        topology: Topology | None = None,
     ) -> None:
         if not hasattr(graph, "query") or not hasattr(graph, "ro_query"):
             raise TypeError(
@@ -392,20 +453,44 @@ class FalkorDBDriver:
         self._owns_connection = owns_connection
         self._graph_ready = False
         self._ready_lock = threading.Lock()
+        self.topology = topology or Topology()
+        self._wait = self.topology.wait_command()
+        if self.topology.kind != "server":
+            self._address = self.topology.describe()
+        #: Read-only queries go to the replicas (``read_from="replica"``).
+        self._replicas = replicas
+        self._replica_lane = (
+            None
+            if replicas is None
+            else ConnectionLane(replicas.connection_pool, max_connections, pool_timeout)
+        )
+        if self._wait is not None and self._lane is None:
+            raise ValueError("wait_replicas needs a handle of the falkordb client's own Graph")
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> FalkorDBDriver:
-        """A driver with its own client, from a URL (see :func:`parse_falkordb_url`)."""
-        kwargs, graph = parse_falkordb_url(url, **options)
+        """A driver with its own client, from a URL (see :func:`parse_falkordb_url`, and
+        :mod:`runic.ogm.driver.falkordb_topology` for Sentinel and Cluster URLs)."""
+        topology, kwargs, graph = falkordb_target(url, **options)
         wait = kwargs.pop("pool_timeout", POOL_TIMEOUT)
         query_timeout = kwargs.pop("query_timeout", None)
-        with unreachable_as(_address_of(kwargs)):  # the client asks the server at once
-            database = FalkorDB(**kwargs, retry=no_retry())
+        replicas = None
+        if topology.kind == "sentinel":
+            with unreachable_as(topology.describe()):
+                primary, replicas = open_sentinel(topology, kwargs, no_retry(), asynchronous=False)
+            handle = _FalkorGraph(GraphClient(primary), graph)
+        else:
+            if topology.kind == "cluster":
+                kwargs.update(cluster_arguments(topology))
+            with unreachable_as(_address_of(kwargs)):  # the client asks the server at once
+                handle = FalkorDB(**kwargs, retry=no_retry()).select_graph(graph)
         return cls(
-            database.select_graph(graph),
+            handle,
             owns_connection=True,
             pool_timeout=wait,
             query_timeout=query_timeout,
+            replicas=replicas,
+            topology=topology,
         )
 
     @property
@@ -415,13 +500,16 @@ class FalkorDBDriver:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(graph={self.name!r}, server={self._address!r})"
 
-    def _send(self, query: str, read_only: bool) -> QueryResult:
+    def _send(self, query: str, read_only: bool, primary: bool = False) -> QueryResult:
         graph, lane = self.graph, self._lane
+        if read_only and not primary and self._replica_lane is not None:
+            lane = self._replica_lane
         if lane is not None:
             return lane.send(
                 _read_args(graph.name, query, read_only, self._read_timeout),
                 read_only=read_only,
                 read=functools.partial(parse_compact, schema=graph.schema),
+                wait=None if read_only else self._wait,
             )
         # Another kind of handle parses its own replies; writes go out once.
         if read_only:
@@ -432,8 +520,26 @@ class FalkorDBDriver:
             return neutral_result(result)
         return neutral_result(self._writer.query(query))
 
+    @property
+    def reads_from_replicas(self) -> bool:
+        """Whether read-only queries go to replicas (a session that wrote then reads
+        through :meth:`execute_on_primary`)."""
+        return self._replica_lane is not None
+
     def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        return self._execute(cypher, params, read_only, False)
+
+    def execute_on_primary(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        """:meth:`execute`, reads included, on the primary: where this session's own
+        writes are, whatever a replica has applied so far."""
+        return self._execute(cypher, params, read_only, True)
+
+    def _execute(
+        self, cypher: str, params: Mapping[str, Any] | None, read_only: bool, primary: bool
     ) -> QueryResult:
         # The parameters go in front as the client's ``CYPHER ...`` header, written by
         # runic (faster, same text); the client is given none and sends ``query`` as is.
@@ -449,14 +555,14 @@ class FalkorDBDriver:
             if not read_only:
                 return self._send(query, False)
             try:
-                return self._send(query, True)
+                return self._send(query, True, primary)
             except ResponseError as error:
                 if EMPTY_GRAPH not in str(error):
                     raise
                 # A graph nobody wrote to yet does not exist for GRAPH.RO_QUERY.
                 self._graph_ready = False
                 self._ensure_graph()
-                return self._send(query, True)
+                return self._send(query, True, True)  # made on the primary just now
         except RedisError as error:
             raise translate_error(
                 error, cypher, read_only=read_only, address=self._address
@@ -506,22 +612,33 @@ class FalkorDBDriver:
             raise translate_error(error, "PING", read_only=True, address=self._address) from error
 
     def close(self) -> None:
-        if self._lane is not None:
-            self._lane.close()
+        for lane in (self._lane, self._replica_lane):
+            if lane is not None:
+                lane.close()
         if self._owns_connection:
             self.graph.client.close()
+            if self._replicas is not None:
+                self._replicas.close()
 
 
 async def _send(
-    handle: _LoopHandle, query: str, read_only: bool, timeout: int | None
+    handle: _LoopHandle,
+    query: str,
+    read_only: bool,
+    timeout: int | None,
+    wait: tuple[Any, ...] | None = None,
+    primary: bool = False,
 ) -> QueryResult:
     """``FalkorDBDriver._send`` for one event loop's handle."""
     graph, lane = handle.graph, handle.lane
+    if read_only and not primary and handle.replica_lane is not None:
+        lane = handle.replica_lane
     if lane is not None:
         return await lane.send(
             _read_args(graph.name, query, read_only, timeout),
             read_only=read_only,
             read=functools.partial(parse_compact_async, schema=graph.schema),
+            wait=None if read_only else wait,
         )
     if read_only:
         if timeout is None:
@@ -576,6 +693,9 @@ class _LoopHandle(NamedTuple):
     ready: asyncio.Lock
     #: The driver's own connections, for a handle of the client's own AsyncGraph.
     lane: AsyncConnectionLane | None
+    #: Connections to the replicas (``read_from="replica"``), and their client.
+    replica_lane: AsyncConnectionLane | None = None
+    replicas: Any = None
 
 
 class AsyncFalkorDBDriver:
@@ -614,7 +734,7 @@ class AsyncFalkorDBDriver:
         # A sync handle's pool size and timeouts carry over to the connections opened here.
         limit = pool_limit(_pool_of(graph), max_connections)
         settings = _async_settings(graph)
-        self._setup(settings, graph.name, limit, pool_timeout, query_timeout)
+        self._setup(settings, graph.name, limit, pool_timeout, query_timeout, Topology())
         if not inspect.iscoroutinefunction(graph.query):
             graph, owns_connection = self._open_graph(), True
         self._start(graph, owns_connection)
@@ -623,12 +743,14 @@ class AsyncFalkorDBDriver:
     def from_url(cls, url: str, **options: Any) -> AsyncFalkorDBDriver:
         """A driver with its own async connections, from a URL (see
         :func:`parse_falkordb_url`)."""
-        settings, graph = parse_falkordb_url(url, **options)
+        topology, settings, graph = falkordb_target(url, **options)
         driver = cls.__new__(cls)
         limit, wait = settings.pop("max_connections", None), settings.pop("pool_timeout", None)
         query_timeout = settings.pop("query_timeout", None)
         wait = POOL_TIMEOUT if wait is None else wait
-        driver._setup(settings, graph, limit, wait, query_timeout)
+        if topology.kind == "cluster":
+            settings.update(cluster_arguments(topology, asynchronous=True))
+        driver._setup(settings, graph, limit, wait, query_timeout, topology)
         driver._start(driver._open_graph(), True)
         return driver
 
@@ -639,7 +761,10 @@ class AsyncFalkorDBDriver:
         limit: int | None,
         wait: float,
         query_timeout: float | None,
+        topology: Topology,
     ) -> None:
+        self.topology = topology
+        self._wait = topology.wait_command()
         self._settings = settings
         self._read_timeout = read_timeout(query_timeout, settings)
         self._graph_name: str = graph_name
@@ -650,8 +775,11 @@ class AsyncFalkorDBDriver:
     def _start(self, graph: Any, owns_connection: bool) -> None:
         #: The async handle of the first event loop to use this driver.
         self.graph = graph
-        self._address = server_address(graph)
+        self._address = (
+            server_address(graph) if self.topology.kind == "server" else self.topology.describe()
+        )
         self._first: tuple[Any, bool] | None = (graph, owns_connection)
+        self._first_replicas = getattr(self, "_opened_replicas", None)
         self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopHandle] = WeakKeyDictionary()
         #: The last loop to run a query and its handle: the common case, found without a
         #: weak dictionary lookup. (A loop closed and replaced by a new one at the same
@@ -659,10 +787,28 @@ class AsyncFalkorDBDriver:
         self._last: tuple[weakref.ref[asyncio.AbstractEventLoop], _LoopHandle] | None = None
 
     def _open_graph(self) -> Any:
+        """A new async graph handle of this driver's own (one per event loop); over
+        Sentinel, the replicas' client goes with it (``_replicas``)."""
         from falkordb.asyncio import FalkorDB as AsyncFalkorDB
+        from falkordb.asyncio.graph import AsyncGraph
 
+        topology = self.topology
+        if topology.kind == "sentinel":
+            settings = {**self._settings, "max_connections": self._max_connections}
+            with unreachable_as(topology.describe()):
+                primary, replicas = open_sentinel(
+                    topology, settings, async_no_retry(), asynchronous=True
+                )
+            own_async_pool(primary.connection_pool)
+            if replicas is not None:
+                own_async_pool(replicas.connection_pool)
+            self._opened_replicas = replicas
+            return AsyncGraph(GraphClient(primary), self._graph_name)
+        self._opened_replicas = None
         with unreachable_as(_address_of(self._settings)):  # it asks the server at once
             client = AsyncFalkorDB(**self._settings, max_connections=self._max_connections)
+        if topology.kind == "cluster":
+            return client.select_graph(self._graph_name)
         # Set after construction: falkordb.asyncio probes the server with a sync client
         # built from the same arguments, which an asyncio Retry would break.
         client.connection.set_retry(async_no_retry())
@@ -675,14 +821,25 @@ class AsyncFalkorDBDriver:
         if handle is None:
             if self._first is not None:
                 (graph, owned), self._first = self._first, None
+                replicas = self._first_replicas
             else:
                 graph, owned = self._open_graph(), True
+                replicas = self._opened_replicas
             slots = asyncio.Semaphore(self._max_connections) if self._max_connections else None
             lane = own_lane(graph, AsyncConnectionLane, self._max_connections, self._pool_timeout)
             if lane is not None:
                 slots = None  # the lane bounds its queries itself
+            elif self._wait is not None:
+                raise ValueError("wait_replicas needs a handle of the falkordb client's own Graph")
+            replica_lane = None
+            if replicas is not None:
+                replica_lane = AsyncConnectionLane(
+                    replicas.connection_pool, self._max_connections, self._pool_timeout
+                )
             writer = write_handle(graph, AsyncSendOnce)
-            handle = _LoopHandle(graph, slots, owned, writer, asyncio.Lock(), lane)
+            handle = _LoopHandle(
+                graph, slots, owned, writer, asyncio.Lock(), lane, replica_lane, replicas
+            )
             self._loops[loop] = handle
         return handle
 
@@ -693,8 +850,24 @@ class AsyncFalkorDBDriver:
     def __repr__(self) -> str:
         return f"{type(self).__name__}(graph={self.name!r}, server={self._address!r})"
 
+    @property
+    def reads_from_replicas(self) -> bool:
+        """See :attr:`FalkorDBDriver.reads_from_replicas`."""
+        return self.topology.reads_from_replicas
+
     async def execute(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        return await self._run(cypher, params, read_only, False)
+
+    async def execute_on_primary(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> QueryResult:
+        """See :meth:`FalkorDBDriver.execute_on_primary`."""
+        return await self._run(cypher, params, read_only, True)
+
+    async def _run(
+        self, cypher: str, params: Mapping[str, Any] | None, read_only: bool, primary: bool
     ) -> QueryResult:
         loop = asyncio.get_running_loop()
         last = self._last
@@ -705,11 +878,16 @@ class AsyncFalkorDBDriver:
             self._last = (weakref.ref(loop), handle)
         if handle.slots is not None:
             async with handle.slots:
-                return await self._execute(handle, cypher, params, read_only)
-        return await self._execute(handle, cypher, params, read_only)
+                return await self._execute(handle, cypher, params, read_only, primary)
+        return await self._execute(handle, cypher, params, read_only, primary)
 
     async def _execute(
-        self, handle: _LoopHandle, cypher: str, params: Mapping[str, Any] | None, read_only: bool
+        self,
+        handle: _LoopHandle,
+        cypher: str,
+        params: Mapping[str, Any] | None,
+        read_only: bool,
+        primary: bool,
     ) -> QueryResult:
         query = params_header(params) + cypher if params else cypher  # see FalkorDBDriver.execute
         if not read_only and not self._graph_ready:  # see FalkorDBDriver.execute
@@ -721,15 +899,15 @@ class AsyncFalkorDBDriver:
                 ) from error
         try:  # see FalkorDBDriver.execute
             if not read_only:
-                return await _send(handle, query, False, None)
+                return await _send(handle, query, False, None, self._wait)
             try:
-                return await _send(handle, query, True, self._read_timeout)
+                return await _send(handle, query, True, self._read_timeout, None, primary)
             except ResponseError as error:
                 if EMPTY_GRAPH not in str(error):
                     raise
                 self._graph_ready = False
                 await self._ensure_graph(handle)
-                return await _send(handle, query, True, self._read_timeout)
+                return await _send(handle, query, True, self._read_timeout, None, True)
         except RedisError as error:
             raise translate_error(
                 error, cypher, read_only=read_only, address=self._address
@@ -782,8 +960,14 @@ class AsyncFalkorDBDriver:
         handle = self._loops.pop(asyncio.get_running_loop(), None)
         if handle is None and self._first is not None:
             graph, owned = self._first
-            handle = _LoopHandle(graph, None, owned, graph, asyncio.Lock(), None)
-        if handle is not None and handle.lane is not None:
-            await handle.lane.close()
-        if handle is not None and handle.owned:
+            replicas = self._first_replicas
+            handle = _LoopHandle(graph, None, owned, graph, asyncio.Lock(), None, None, replicas)
+        if handle is None:
+            return
+        for lane in (handle.lane, handle.replica_lane):
+            if lane is not None:
+                await lane.close()
+        if handle.owned:
             await handle.graph.client.connection.aclose()
+            if handle.replicas is not None:
+                await handle.replicas.aclose()

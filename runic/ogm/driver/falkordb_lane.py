@@ -31,9 +31,11 @@ import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from redis.asyncio.sentinel import SentinelManagedConnection as AsyncSentinelManagedConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.sentinel import SentinelManagedConnection
 
 from runic.ogm.driver.options import POOL_TIMEOUT
 
@@ -165,6 +167,11 @@ class _Lane:
     def __init__(self, pool: Any) -> None:
         self._connection_class = pool.connection_class
         self._connection_kwargs = dict(pool.connection_kwargs)
+        #: A Sentinel-managed connection asks Sentinel where the primary (or a replica)
+        #: is in ``connect()`` only, not when a send opens it: the lane connects it so.
+        self._via_sentinel = issubclass(
+            pool.connection_class, (SentinelManagedConnection, AsyncSentinelManagedConnection)
+        )
         #: The unix socket it connects to, if any (see ``watch_embedded``).
         self.path: str | None = self._connection_kwargs.get("path")
         self._idle: list[Any] = []
@@ -185,21 +192,30 @@ class ConnectionLane(_Lane):
         _register(self)
 
     def send[T](
-        self, args: tuple[Any, ...], *, read_only: bool, read: Callable[[Any], T] = _as_is
+        self,
+        args: tuple[Any, ...],
+        *,
+        read_only: bool,
+        read: Callable[[Any], T] = _as_is,
+        wait: tuple[Any, ...] | None = None,
     ) -> T:
         """Send one command and return ``read(reply)``; redis-py's errors are raised as
-        they are, and :class:`NoConnectionFree` after waiting ``timeout`` for a slot."""
+        they are, and :class:`NoConnectionFree` after waiting ``timeout`` for a slot.
+
+        ``wait`` (``WAIT n ms``) goes out with the command in one packet; fewer than
+        ``n`` replicas confirming it raises :class:`ReplicasBehind` once its reply is read.
+        """
         slots = self._slots
         if slots is None:
-            return read(self._send(args, read_only))
+            return _checked(read, self._send(args, read_only, wait), wait)
         if not slots.acquire(timeout=self._timeout):
             raise NoConnectionFree(self._limit, self._timeout)
         try:
-            return read(self._send(args, read_only))
+            return _checked(read, self._send(args, read_only, wait), wait)
         finally:
             slots.release()
 
-    def _send(self, args: tuple[Any, ...], read_only: bool) -> Any:
+    def _send(self, args: tuple[Any, ...], read_only: bool, wait: tuple[Any, ...] | None) -> Any:
         try:
             connection = self._idle.pop()
         except IndexError:
@@ -209,18 +225,29 @@ class ConnectionLane(_Lane):
                 connection.disconnect()  # opened again by the send below
             elif read_only:
                 try:
-                    return self._exchange(connection, args)
+                    return self._exchange(connection, args, wait)
                 except RedisConnectionError:  # closed while idle: a new connection
                     connection = self._new_connection()
-        return self._exchange(connection, args)
+        return self._exchange(connection, args, wait)
 
-    def _exchange(self, connection: Any, args: tuple[Any, ...]) -> Any:
+    def _exchange(
+        self, connection: Any, args: tuple[Any, ...], wait: tuple[Any, ...] | None
+    ) -> Any:
         try:
             try:
-                connection.send_packed_command(connection.pack_command(*args), check_health=False)
+                if self._via_sentinel and not connection.is_connected:
+                    connection.connect()
+                connection.send_packed_command(_packed(connection, args, wait), check_health=False)
             except (RedisConnectionError, RedisTimeoutError) as error:
                 raise CommandNotSent(str(error)) from error
-            reply = connection.read_response()
+            try:
+                reply = connection.read_response()
+            except ResponseError:
+                if wait is not None:  # WAIT's reply follows the error reply
+                    connection.read_response()
+                raise
+            if wait is not None:
+                confirmed = connection.read_response()
         except ResponseError:
             self._idle.append(connection)  # a whole error reply: the connection is fine
             raise
@@ -228,7 +255,7 @@ class ConnectionLane(_Lane):
             connection.disconnect()
             raise
         self._idle.append(connection)
-        return reply
+        return reply if wait is None else (reply, confirmed)
 
     def close(self) -> None:
         idle, self._idle = self._idle, []
@@ -237,6 +264,32 @@ class ConnectionLane(_Lane):
 
     def drop_idle(self) -> None:
         self.close()
+
+
+class ReplicasBehind(Exception):
+    """Fewer replicas than asked confirmed a write (``WAIT``); the primary applied it."""
+
+    def __init__(self, confirmed: int, wanted: int) -> None:
+        super().__init__(f"{confirmed} of {wanted} replicas confirmed the write")
+        self.confirmed = confirmed
+        self.wanted = wanted
+
+
+def _packed(connection: Any, args: tuple[Any, ...], wait: tuple[Any, ...] | None) -> Any:
+    if wait is None:
+        return connection.pack_command(*args)
+    return connection.pack_commands([args, wait])
+
+
+def _checked[T](read: Callable[[Any], T], replies: Any, wait: tuple[Any, ...] | None) -> T:
+    """``read`` the command's reply; then, after a ``WAIT``, check its count."""
+    if wait is None:
+        return read(replies)
+    reply, confirmed = replies
+    result = read(reply)
+    if int(confirmed) < int(wait[1]):
+        raise ReplicasBehind(int(confirmed), int(wait[1]))
+    return result
 
 
 def _closed_by_server(connection: Any) -> bool:
@@ -265,10 +318,11 @@ class AsyncConnectionLane(_Lane):
         *,
         read_only: bool,
         read: Callable[[Any], Awaitable[T]] = _async_as_is,
+        wait: tuple[Any, ...] | None = None,
     ) -> T:
         slots = self._slots
         if slots is None:
-            return await read(await self._send(args, read_only))
+            return await _async_checked(read, await self._send(args, read_only, wait), wait)
         if slots.locked():  # every connection busy: wait, but not forever
             try:
                 async with asyncio.timeout(self._timeout):  # no task, unlike wait_for
@@ -278,11 +332,13 @@ class AsyncConnectionLane(_Lane):
         else:
             await slots.acquire()
         try:
-            return await read(await self._send(args, read_only))
+            return await _async_checked(read, await self._send(args, read_only, wait), wait)
         finally:
             slots.release()
 
-    async def _send(self, args: tuple[Any, ...], read_only: bool) -> Any:
+    async def _send(
+        self, args: tuple[Any, ...], read_only: bool, wait: tuple[Any, ...] | None
+    ) -> Any:
         try:
             connection = self._idle.pop()
         except IndexError:
@@ -292,20 +348,31 @@ class AsyncConnectionLane(_Lane):
                 await connection.disconnect()
             elif read_only:
                 try:
-                    return await self._exchange(connection, args)
+                    return await self._exchange(connection, args, wait)
                 except RedisConnectionError:
                     connection = self._new_connection()
-        return await self._exchange(connection, args)
+        return await self._exchange(connection, args, wait)
 
-    async def _exchange(self, connection: Any, args: tuple[Any, ...]) -> Any:
+    async def _exchange(
+        self, connection: Any, args: tuple[Any, ...], wait: tuple[Any, ...] | None
+    ) -> Any:
         try:
             try:
+                if self._via_sentinel and not connection.is_connected:
+                    await connection.connect()
                 await connection.send_packed_command(
-                    connection.pack_command(*args), check_health=False
+                    _packed(connection, args, wait), check_health=False
                 )
             except (RedisConnectionError, RedisTimeoutError) as error:
                 raise CommandNotSent(str(error)) from error
-            reply = await connection.read_response()
+            try:
+                reply = await connection.read_response()
+            except ResponseError:
+                if wait is not None:  # WAIT's reply follows the error reply
+                    await connection.read_response()
+                raise
+            if wait is not None:
+                confirmed = await connection.read_response()
         except ResponseError:
             self._idle.append(connection)
             raise
@@ -313,7 +380,7 @@ class AsyncConnectionLane(_Lane):
             await connection.disconnect(nowait=True)
             raise
         self._idle.append(connection)
-        return reply
+        return reply if wait is None else (reply, confirmed)
 
     async def close(self) -> None:
         idle, self._idle = self._idle, []
@@ -325,6 +392,19 @@ class AsyncConnectionLane(_Lane):
         idle, self._idle = self._idle, []
         for connection in idle:
             shut_down(connection)
+
+
+async def _async_checked[T](
+    read: Callable[[Any], Awaitable[T]], replies: Any, wait: tuple[Any, ...] | None
+) -> T:
+    """:func:`_checked` for an async ``read``."""
+    if wait is None:
+        return await read(replies)
+    reply, confirmed = replies
+    result = await read(reply)
+    if int(confirmed) < int(wait[1]):
+        raise ReplicasBehind(int(confirmed), int(wait[1]))
+    return result
 
 
 def shut_down(connection: Any) -> None:

@@ -31,6 +31,7 @@ from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import TaskGuard
 from runic.ogm.session.query import AsyncQuery, AsyncSearchQuery
 from runic.ogm.session.querylog import logged_async, logging_queries
+from runic.ogm.session.replica_reads import primary_reader
 from runic.ogm.session.transaction import refusal
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
@@ -60,6 +61,9 @@ class AsyncSession(SessionMethods):
             driver.dialect, refuse_lazy_load, autoflush, lambda: indexed_keys(driver)
         )
         self._guard: TaskGuard = TaskGuard(self._core.unit)
+        #: Where reads go once this session has written, when they go to replicas.
+        self._primary_reads = primary_reader(driver)
+        self._wrote = False
         #: The server transaction of an open ``begin()`` block, which queries go through.
         self._transaction: AsyncGraphTransaction | None = None
 
@@ -142,11 +146,19 @@ class AsyncSession(SessionMethods):
             execute: Callable[..., Awaitable[Any]] = (
                 self.driver.execute if transaction is None else transaction.execute
             )
-            if logging_queries():
+            pinned = self._primary_reads if transaction is None else None
+            if pinned is not None and self._wrote:
+                execute, pinned = pinned, None
+            logging = logging_queries()
+            if logging:
                 execute = logged_async(execute)
             try:  # Steps' protocol, written out: this runs for every query
                 query = next(operation)
                 while True:
+                    if pinned is not None and not query.read_only:
+                        # From its first write on, the session reads from the primary.
+                        self._wrote = True
+                        execute, pinned = (logged_async(pinned) if logging else pinned), None
                     try:
                         result = await execute(
                             query.cypher, query.params, read_only=query.read_only

@@ -24,6 +24,7 @@ from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
 from runic.ogm.session.query import Query, SearchQuery
 from runic.ogm.session.querylog import logged, logging_queries
+from runic.ogm.session.replica_reads import primary_reader
 from runic.ogm.session.transaction import refusal
 from runic.ogm.session.unit_of_work import RelationLoader
 
@@ -49,6 +50,9 @@ class Session(SessionMethods):
             driver.dialect, _weak_loader(self), autoflush, lambda: indexed_keys(driver)
         )
         self._guard: ThreadGuard = ThreadGuard()
+        #: Where reads go once this session has written, when they go to replicas.
+        self._primary_reads = primary_reader(driver)
+        self._wrote = False
         #: The server transaction of an open ``begin()`` block, which queries go through.
         self._transaction: GraphTransaction | None = None
 
@@ -133,11 +137,19 @@ class Session(SessionMethods):
         try:
             transaction = self._transaction
             execute = self.driver.execute if transaction is None else transaction.execute
-            if logging_queries():
+            pinned = self._primary_reads if transaction is None else None
+            if pinned is not None and self._wrote:
+                execute, pinned = pinned, None
+            logging = logging_queries()
+            if logging:
                 execute = logged(execute)
             try:  # Steps' protocol, written out: this runs for every query
                 query = next(operation)
                 while True:
+                    if pinned is not None and not query.read_only:
+                        # From its first write on, the session reads from the primary.
+                        self._wrote = True
+                        execute, pinned = (logged(pinned) if logging else pinned), None
                     try:
                         result = execute(query.cypher, query.params, read_only=query.read_only)
                     except Exception as error:
