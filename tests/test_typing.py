@@ -48,6 +48,7 @@ DOCS_PRELUDES = {
     "session.rst": "",
     "testing.rst": "",
     "migrations.rst": "",
+    "scaling.rst": "",
 }
 
 

@@ -256,7 +256,9 @@ def test_graphs_spread_over_a_three_shard_cluster() -> None:
         pytest.fail(f"the cluster did not start: {error}")
     try:
         tenants = [f"tenant{number}" for number in range(12)]
-        drivers = {name: create_driver(f"{cluster.url}/{name}") for name in tenants}
+        drivers = {
+            name: create_driver(f"{cluster.url}/{name}", max_connections=4) for name in tenants
+        }
         # A write is never sent twice: the cluster client runs each command once (it
         # follows MOVED redirections, which the server answers before running anything).
         client = drivers["tenant0"].graph.client.connection
@@ -277,6 +279,9 @@ def test_graphs_spread_over_a_three_shard_cluster() -> None:
                 holders[key].append(node.port)
         assert all(len(ports) == 1 for ports in holders.values()), holders
         assert {ports[0] for ports in holders.values()} == {node.port for node in cluster.nodes}
+        # One pool per node, each bounded by max_connections.
+        pools = [node.redis_connection.connection_pool for node in client.get_nodes()]
+        assert len(pools) == 3 and all(pool.max_connections == 4 for pool in pools)
 
         async def read_async() -> list[str]:
             driver = create_async_driver(f"{cluster.url}/tenant5")

@@ -47,7 +47,7 @@ from runic.ogm.driver.falkordb_topology import (
     TOPOLOGY_SCHEMES,
     GraphClient,
     Topology,
-    cluster_arguments,
+    open_cluster,
     open_sentinel,
     parse_topology_url,
     split_topology_options,
@@ -479,9 +479,11 @@ class FalkorDBDriver:
             with unreachable_as(topology.describe()):
                 primary, replicas = open_sentinel(topology, kwargs, no_retry(), asynchronous=False)
             handle = _FalkorGraph(GraphClient(primary), graph)
+        elif topology.kind == "cluster":
+            with unreachable_as(topology.describe()):  # it asks for the slots at once
+                cluster = open_cluster(topology, kwargs, no_retry(), asynchronous=False)
+            handle = _FalkorGraph(GraphClient(cluster), graph)
         else:
-            if topology.kind == "cluster":
-                kwargs.update(cluster_arguments(topology))
             with unreachable_as(_address_of(kwargs)):  # the client asks the server at once
                 handle = FalkorDB(**kwargs, retry=no_retry()).select_graph(graph)
         return cls(
@@ -534,7 +536,7 @@ class FalkorDBDriver:
     def execute_on_primary(
         self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
     ) -> QueryResult:
-        """:meth:`execute`, reads included, on the primary: where this session's own
+        """``execute()``, reads included, on the primary: where this session's own
         writes are, whatever a replica has applied so far."""
         return self._execute(cypher, params, read_only, True)
 
@@ -748,8 +750,6 @@ class AsyncFalkorDBDriver:
         limit, wait = settings.pop("max_connections", None), settings.pop("pool_timeout", None)
         query_timeout = settings.pop("query_timeout", None)
         wait = POOL_TIMEOUT if wait is None else wait
-        if topology.kind == "cluster":
-            settings.update(cluster_arguments(topology, asynchronous=True))
         driver._setup(settings, graph, limit, wait, query_timeout, topology)
         driver._start(driver._open_graph(), True)
         return driver
@@ -805,10 +805,12 @@ class AsyncFalkorDBDriver:
             self._opened_replicas = replicas
             return AsyncGraph(GraphClient(primary), self._graph_name)
         self._opened_replicas = None
+        if topology.kind == "cluster":
+            settings = {**self._settings, "max_connections": self._max_connections}
+            cluster = open_cluster(topology, settings, async_no_retry(), asynchronous=True)
+            return AsyncGraph(GraphClient(cluster), self._graph_name)
         with unreachable_as(_address_of(self._settings)):  # it asks the server at once
             client = AsyncFalkorDB(**self._settings, max_connections=self._max_connections)
-        if topology.kind == "cluster":
-            return client.select_graph(self._graph_name)
         # Set after construction: falkordb.asyncio probes the server with a sync client
         # built from the same arguments, which an asyncio Retry would break.
         client.connection.set_retry(async_no_retry())

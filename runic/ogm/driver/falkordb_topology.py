@@ -225,17 +225,33 @@ def open_sentinel(
     return primary, replicas
 
 
-def cluster_arguments(topology: Topology, *, asynchronous: bool = False) -> dict[str, Any]:
-    """The ``FalkorDB()`` arguments reaching a cluster: its first node, from which the
-    client finds the others, and every node given as a startup node."""
+def open_cluster(
+    topology: Topology, settings: dict[str, Any], retry: Any, *, asynchronous: bool
+) -> Any:
+    """A redis-py cluster client: one pool per node, each bounded by ``max_connections``
+    (the ``falkordb`` client's own cluster client leaves them unbounded). It sends each
+    command once (``retry``), following ``MOVED`` and ``ASK`` redirections, which the
+    server answers before running anything."""
     if asynchronous:
         from redis.asyncio.cluster import ClusterNode as AsyncClusterNode
+        from redis.asyncio.cluster import RedisCluster as AsyncRedisCluster
 
         node_class: Any = AsyncClusterNode
+        cluster_class: Any = AsyncRedisCluster
     else:
-        from redis.cluster import ClusterNode
+        from redis.cluster import ClusterNode, RedisCluster
 
-        node_class = ClusterNode
-    (host, port), *_ = topology.addresses
+        node_class, cluster_class = ClusterNode, RedisCluster
+    options = {
+        name: settings[name]
+        for name in (
+            "username",
+            "password",
+            "socket_timeout",
+            "socket_connect_timeout",
+            "max_connections",
+        )
+        if settings.get(name) is not None
+    }
     nodes = [node_class(host, port) for host, port in topology.addresses]
-    return {"host": host, "port": port, "startup_nodes": nodes}
+    return cluster_class(startup_nodes=nodes, decode_responses=True, retry=retry, **options)
