@@ -16,7 +16,15 @@ from typing import Any
 import pytest
 import redis
 
-from runic.ogm import AsyncSession, Field, Node, Session, select
+from runic.ogm import (
+    AsyncConnectionManager,
+    AsyncSession,
+    ConnectionManager,
+    Field,
+    Node,
+    Session,
+    select,
+)
 from runic.ogm.driver import create_async_driver, create_driver
 from runic.ogm.exceptions import (
     ConnectionFailedError,
@@ -248,26 +256,21 @@ def test_async_sessions_survive_a_primary_failover(sentinel_set: SentinelSet) ->
 
 
 def test_graphs_spread_over_a_three_shard_cluster() -> None:
-    """A graph per tenant: each is one key, on the shard owning its hash slot, and each
-    tenant's sessions see only their own graph."""
+    """A graph per tenant, all through one manager: each graph is one key, on the shard
+    owning its hash slot; each tenant's sessions see only their own graph; all tenants
+    share one client with one bounded pool per node."""
     try:
         cluster = ShardedCluster(shards=3).start()
     except RuntimeError as error:
         pytest.fail(f"the cluster did not start: {error}")
     try:
         tenants = [f"tenant{number}" for number in range(12)]
-        drivers = {
-            name: create_driver(f"{cluster.url}/{name}", max_connections=4) for name in tenants
-        }
-        # A write is never sent twice: the cluster client runs each command once (it
-        # follows MOVED redirections, which the server answers before running anything).
-        client = drivers["tenant0"].graph.client.connection
-        assert type(client).__name__ == "RedisCluster" and client.retry.get_retries() == 0
-        for name, driver in drivers.items():
-            with Session(driver) as session:
+        manager = ConnectionManager.from_url(f"{cluster.url}/tenant0", max_connections=4)
+        for name in tenants:
+            with manager.session(graph=name) as session:
                 session.add_all(Tenant(id=f"{name}-{i}") for i in range(3))
-        for name, driver in drivers.items():
-            with Session(driver) as session:
+        for name in tenants:
+            with manager.session(graph=name) as session:
                 ids = sorted(tenant.id for tenant in session.scalars(select(Tenant)))
             assert ids == [f"{name}-{i}" for i in range(3)]
 
@@ -279,23 +282,30 @@ def test_graphs_spread_over_a_three_shard_cluster() -> None:
                 holders[key].append(node.port)
         assert all(len(ports) == 1 for ports in holders.values()), holders
         assert {ports[0] for ports in holders.values()} == {node.port for node in cluster.nodes}
-        # One pool per node, each bounded by max_connections.
+
+        # One client for every tenant, one pool per node, each bounded by max_connections;
+        # and it sends each command once (it follows MOVED redirections, which the server
+        # answers before running anything).
+        client = manager.driver.graph.client.connection
+        for name in tenants:
+            with manager.session(graph=name) as session:
+                assert session.driver.graph.client.connection is client
+        assert type(client).__name__ == "RedisCluster" and client.retry.get_retries() == 0
         pools = [node.redis_connection.connection_pool for node in client.get_nodes()]
         assert len(pools) == 3 and all(pool.max_connections == 4 for pool in pools)
+        manager.close()
 
         async def read_async() -> list[str]:
-            driver = create_async_driver(f"{cluster.url}/tenant5")
+            manager = AsyncConnectionManager.from_url(f"{cluster.url}/tenant0")
             try:
-                async with AsyncSession(driver) as session:
+                async with manager.session(graph="tenant5") as session:
                     session.add(Tenant(id="tenant5-async"))
-                async with AsyncSession(driver) as session:
+                async with manager.session(graph="tenant5") as session:
                     return sorted(t.id for t in await session.scalars(select(Tenant)))
             finally:
-                await driver.close()
+                await manager.close()
 
         assert asyncio.run(read_async()) == [*(f"tenant5-{i}" for i in range(3)), "tenant5-async"]
-        for driver in drivers.values():
-            driver.close()
     finally:
         cluster.close()
 

@@ -401,6 +401,14 @@ def own_lane[L: (ConnectionLane, AsyncConnectionLane)](
     return lane(pool, pool_limit(pool, limit), timeout)
 
 
+def other_graph(graph: Any, name: str) -> Any:
+    """A handle of graph ``name`` over the same client as ``graph``."""
+    if not isinstance(name, str) or not name:
+        raise ValueError(f"for_graph(): a graph name is a non-empty string, got {name!r}")
+    select = getattr(graph.client, "select_graph", None)
+    return select(name) if select is not None else type(graph)(graph.client, name)
+
+
 def write_handle(graph: Any, send: type[SendOnce]) -> Any:
     """A copy of ``graph`` whose commands go through ``send``; it shares the client, the
     pool and the schema cache, so reads keep the handle's own retry policy."""
@@ -454,6 +462,8 @@ class FalkorDBDriver:
         self._graph_ready = False
         self._ready_lock = threading.Lock()
         self.topology = topology or Topology()
+        #: Made by :meth:`for_graph`: the connections are another driver's.
+        self._derived = False
         self._wait = self.topology.wait_command()
         if self.topology.kind != "server":
             self._address = self.topology.describe()
@@ -593,6 +603,18 @@ class FalkorDBDriver:
                 self._writer.query(READY_QUERY)  # GRAPH.QUERY creates the graph
             self._graph_ready = True
 
+    def for_graph(self, name: str) -> FalkorDBDriver:
+        """A driver for graph ``name`` of the same deployment (a graph per tenant),
+        sharing this driver's connections. Close this driver, not the ones it made."""
+        other = copy.copy(self)
+        other.graph = other_graph(self.graph, name)
+        other._writer = write_handle(other.graph, SendOnce)
+        other._owns_connection = False
+        other._derived = True
+        other._graph_ready = False
+        other._ready_lock = threading.Lock()
+        return other
+
     def graph_command(self, name: str, *arguments: Any) -> Any:
         """A FalkorDB command other than a query, e.g. ``GRAPH.CONSTRAINT`` (schema sync);
         sent once, as a write."""
@@ -614,6 +636,8 @@ class FalkorDBDriver:
             raise translate_error(error, "PING", read_only=True, address=self._address) from error
 
     def close(self) -> None:
+        if self._derived:
+            return  # the connections are the driver's it was made from
         for lane in (self._lane, self._replica_lane):
             if lane is not None:
                 lane.close()
@@ -780,6 +804,8 @@ class AsyncFalkorDBDriver:
         )
         self._first: tuple[Any, bool] | None = (graph, owns_connection)
         self._first_replicas = getattr(self, "_opened_replicas", None)
+        #: The driver :meth:`for_graph` made this one from, whose connections it uses.
+        self._parent: AsyncFalkorDBDriver | None = None
         self._loops: WeakKeyDictionary[asyncio.AbstractEventLoop, _LoopHandle] = WeakKeyDictionary()
         #: The last loop to run a query and its handle: the common case, found without a
         #: weak dictionary lookup. (A loop closed and replaced by a new one at the same
@@ -817,9 +843,29 @@ class AsyncFalkorDBDriver:
         own_async_pool(client.connection.connection_pool)
         return client.select_graph(self._graph_name)
 
+    def for_graph(self, name: str) -> AsyncFalkorDBDriver:
+        """See :meth:`FalkorDBDriver.for_graph`: each event loop's handle of graph
+        ``name`` shares the connections of this driver's handle in that loop."""
+        other = copy.copy(self)
+        root = self._parent or self
+        other._parent = root
+        other._graph_name = name
+        other.graph = other_graph(root.graph, name)
+        other._first = None
+        other._loops = WeakKeyDictionary()
+        other._last = None
+        other._graph_ready = False
+        return other
+
     def _handle(self) -> _LoopHandle:
         loop = asyncio.get_running_loop()
         handle = self._loops.get(loop)
+        if handle is None and self._parent is not None:
+            base = self._parent._loops.get(loop) or self._parent._handle()
+            graph = other_graph(base.graph, self._graph_name)
+            writer = write_handle(graph, AsyncSendOnce)
+            handle = base._replace(graph=graph, owned=False, writer=writer, ready=asyncio.Lock())
+            self._loops[loop] = handle
         if handle is None:
             if self._first is not None:
                 (graph, owned), self._first = self._first, None
@@ -960,6 +1006,8 @@ class AsyncFalkorDBDriver:
         """
         self._last = None
         handle = self._loops.pop(asyncio.get_running_loop(), None)
+        if self._parent is not None:
+            return  # the connections are the driver's it was made from
         if handle is None and self._first is not None:
             graph, owned = self._first
             replicas = self._first_replicas

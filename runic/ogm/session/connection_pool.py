@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import Any
 
 from runic.ogm.driver import AsyncGraphDriver, GraphDriver, create_async_driver, create_driver
@@ -20,6 +22,37 @@ from runic.ogm.session.session import Session
 
 #: Queries in flight per manager, and so connections opened at most.
 MAX_CONNECTIONS = 16
+#: Drivers of other graphs (tenants) a manager keeps ready; the least recently used go.
+GRAPH_DRIVERS = 1024
+
+
+class GraphDrivers[D]:
+    """A manager's drivers for graphs other than its own, each made by the manager's
+    driver's ``for_graph`` and sharing its connections. At most :data:`GRAPH_DRIVERS`
+    are kept, so a service with many tenants does not grow without bound."""
+
+    def __init__(self, driver: D) -> None:
+        self._driver = driver
+        self._made: OrderedDict[str, D] = OrderedDict()
+
+    def get(self, graph: str | None) -> D:
+        if graph is None:
+            return self._driver
+        made = self._made.get(graph)
+        if made is not None:
+            self._made.move_to_end(graph)
+            return made
+        for_graph: Callable[[str], D] | None = getattr(self._driver, "for_graph", None)
+        if for_graph is None:
+            raise TypeError(
+                f"session(graph=...): {type(self._driver).__name__} serves one graph; a "
+                "graph per tenant needs a FalkorDB driver"
+            )
+        made = for_graph(graph)
+        self._made[graph] = made
+        if len(self._made) > GRAPH_DRIVERS:
+            self._made.popitem(last=False)
+        return made
 
 
 def is_driver(graph: Any) -> bool:
@@ -57,6 +90,7 @@ class AsyncConnectionManager:
                 pool_timeout=pool_timeout,
                 query_timeout=query_timeout,
             )
+        self._graphs = GraphDrivers(self.driver)
         self.closed = False
 
     @classmethod
@@ -66,10 +100,12 @@ class AsyncConnectionManager:
         options.setdefault("max_connections", MAX_CONNECTIONS)
         return cls(create_async_driver(url, **options))
 
-    def session(self, *, autoflush: bool = True) -> AsyncSession:
+    def session(self, *, autoflush: bool = True, graph: str | None = None) -> AsyncSession:
+        """A session on the manager's graph, or on ``graph`` (a graph per tenant, on
+        FalkorDB: over the same connections, so all tenants share one bounded pool)."""
         if self.closed:
             raise RuntimeError("session() on a closed AsyncConnectionManager")
-        return AsyncSession(self.driver, autoflush=autoflush)
+        return AsyncSession(self._graphs.get(graph), autoflush=autoflush)
 
     async def run_in_transaction[T](
         self,
@@ -78,13 +114,19 @@ class AsyncConnectionManager:
         retries: int = 5,
         retry_on: tuple[type[BaseException], ...] = RETRYABLE,
         backoff: Backoff = DEFAULT_BACKOFF,
+        graph: str | None = None,
     ) -> T:
-        """``await work(session)`` in a fresh session, committed; when it loses a race
-        (:class:`~runic.ogm.exceptions.StaleDataError`), wait a little and run it again,
-        at most ``retries`` more times. The last error is raised if every attempt fails.
+        """``await work(session)`` in a fresh session (on ``graph``, if given),
+        committed; when it loses a race (:class:`~runic.ogm.exceptions.StaleDataError`),
+        wait a little and run it again, at most ``retries`` more times. The last error is
+        raised if every attempt fails.
         """
         return await async_run_in_transaction(
-            self.session, work, retries=retries, retry_on=retry_on, backoff=backoff
+            partial(self.session, graph=graph),
+            work,
+            retries=retries,
+            retry_on=retry_on,
+            backoff=backoff,
         )
 
     async def close(self) -> None:
@@ -117,6 +159,7 @@ class ConnectionManager:
                 pool_timeout=pool_timeout,
                 query_timeout=query_timeout,
             )
+        self._graphs = GraphDrivers(self.driver)
         self.closed = False
 
     @classmethod
@@ -124,10 +167,11 @@ class ConnectionManager:
         """A manager over ``create_driver(url, **options)``: FalkorDB, Bolt or AGE."""
         return cls(create_driver(url, **options))
 
-    def session(self, *, autoflush: bool = True) -> Session:
+    def session(self, *, autoflush: bool = True, graph: str | None = None) -> Session:
+        """See :meth:`AsyncConnectionManager.session`."""
         if self.closed:
             raise RuntimeError("session() on a closed ConnectionManager")
-        return Session(self.driver, autoflush=autoflush)
+        return Session(self._graphs.get(graph), autoflush=autoflush)
 
     def run_in_transaction[T](
         self,
@@ -136,11 +180,16 @@ class ConnectionManager:
         retries: int = 5,
         retry_on: tuple[type[BaseException], ...] = RETRYABLE,
         backoff: Backoff = DEFAULT_BACKOFF,
+        graph: str | None = None,
     ) -> T:
         """``work(session)`` in a fresh session, committed, run again when it loses a race;
         see :meth:`AsyncConnectionManager.run_in_transaction`."""
         return run_in_transaction(
-            self.session, work, retries=retries, retry_on=retry_on, backoff=backoff
+            partial(self.session, graph=graph),
+            work,
+            retries=retries,
+            retry_on=retry_on,
+            backoff=backoff,
         )
 
     def close(self) -> None:
