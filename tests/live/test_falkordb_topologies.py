@@ -321,3 +321,17 @@ def test_a_cluster_url_refuses_what_it_cannot_do_before_any_io() -> None:
         create_driver("falkordb+sentinel://127.0.0.1:1/g", wait_replicas=-1)
     with pytest.raises(ValueError, match="is not host:port"):
         create_driver("falkordb+sentinel://127.0.0.1/g")
+
+
+def test_an_async_driver_is_not_mirrored_from_a_sentinel_handle(
+    sentinel_set: SentinelSet,
+) -> None:
+    """Mirroring copies one address; through Sentinel it would be the wrong one."""
+    from runic.ogm.driver.falkordb import AsyncFalkorDBDriver
+
+    driver = create_driver(f"{sentinel_set.url}/depot")
+    try:
+        with pytest.raises(TypeError, match="create_async_driver"):
+            AsyncFalkorDBDriver(driver.graph)
+    finally:
+        driver.close()

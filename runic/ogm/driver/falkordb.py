@@ -680,6 +680,15 @@ def _pool_of(graph: Any) -> Any:
     return getattr(client, "connection_pool", None) or client.connection.connection_pool
 
 
+def _one_server(graph: Any) -> bool:
+    """Whether a sync handle talks to one server (its pool names the address), rather
+    than through Sentinel or to a cluster."""
+    client = redis_client(graph)
+    pool = getattr(client, "connection_pool", None)
+    settings = getattr(pool, "connection_kwargs", None) or {}
+    return pool is not None and "connection_pool" not in settings
+
+
 def _pool_settings(graph: Any) -> Mapping[str, Any]:
     pool = getattr(redis_client(graph), "connection_pool", None)
     return getattr(pool, "connection_kwargs", None) or {}
@@ -757,6 +766,11 @@ class AsyncFalkorDBDriver:
                 f"FalkorDB(...).select_graph('name'), got {type(graph).__name__}"
             )
         watch_embedded(redis_client(graph))
+        if not inspect.iscoroutinefunction(graph.query) and not _one_server(graph):
+            raise TypeError(
+                "AsyncFalkorDBDriver mirrors a sync handle of one server only; for Sentinel "
+                "or Cluster, make it from the URL: create_async_driver(url)"
+            )
         # A sync handle's pool size and timeouts carry over to the connections opened here.
         limit = pool_limit(_pool_of(graph), max_connections)
         settings = _async_settings(graph)
