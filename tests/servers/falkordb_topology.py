@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import time
 from types import TracebackType
+from typing import Self
 
 import redis
 
@@ -57,7 +58,32 @@ def wait_until(condition: object, timeout: float, what: str) -> float:
         time.sleep(0.05)
 
 
-class SentinelSet:
+class ServerGroup:
+    """Servers started and stopped together: ``with Group() as group:``."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()
+
+
+def hosts_url(scheme: str, servers: list[FalkorDBServer]) -> str:
+    return f"{scheme}://" + ",".join(f"127.0.0.1:{server.port}" for server in servers)
+
+
+class SentinelSet(ServerGroup):
     """A primary, ``replicas`` replicas of it and three Sentinels (quorum 2)."""
 
     def __init__(self, replicas: int = 1) -> None:
@@ -66,7 +92,7 @@ class SentinelSet:
         self.replicas = [FalkorDBServer() for _ in range(replicas)]
         self.sentinels: list[SentinelServer] = []
 
-    def start(self) -> SentinelSet:
+    def start(self) -> Self:
         try:
             self.primary.start()
             for replica in self.replicas:
@@ -99,8 +125,7 @@ class SentinelSet:
 
     @property
     def url(self) -> str:
-        hosts = ",".join(f"127.0.0.1:{sentinel.port}" for sentinel in self.sentinels)
-        return f"falkordb+sentinel://{hosts}"
+        return hosts_url("falkordb+sentinel", list(self.sentinels))
 
     def primary_port(self) -> int:
         """The primary's port as the first Sentinel that answers reports it."""
@@ -110,26 +135,12 @@ class SentinelSet:
                 return int(client.sentinel_get_master_addr_by_name(SERVICE)[1])
         raise AssertionError("no Sentinel answers")
 
-    def servers(self) -> list[FalkorDBServer]:
-        return [self.primary, *self.replicas]
-
     def close(self) -> None:
         for server in [*self.sentinels, *self.replicas, self.primary]:
             server.close()
 
-    def __enter__(self) -> SentinelSet:
-        return self.start()
 
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()
-
-
-class ShardedCluster:
+class ShardedCluster(ServerGroup):
     """``shards`` primaries in one Redis Cluster, the 16,384 slots split evenly."""
 
     def __init__(self, shards: int = 3) -> None:
@@ -151,7 +162,7 @@ class ShardedCluster:
             for bus_port in self.bus_ports
         ]
 
-    def start(self) -> ShardedCluster:
+    def start(self) -> Self:
         try:
             for node in self.nodes:
                 node.start()
@@ -176,20 +187,8 @@ class ShardedCluster:
 
     @property
     def url(self) -> str:
-        hosts = ",".join(f"127.0.0.1:{node.port}" for node in self.nodes)
-        return f"falkordb+cluster://{hosts}"
+        return hosts_url("falkordb+cluster", self.nodes)
 
     def close(self) -> None:
         for node in self.nodes:
             node.close()
-
-    def __enter__(self) -> ShardedCluster:
-        return self.start()
-
-    def __exit__(
-        self,
-        kind: type[BaseException] | None,
-        error: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.close()

@@ -25,6 +25,7 @@ Sans-I/O: this module reads URLs and builds client objects; the drivers do the I
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
@@ -94,28 +95,27 @@ def split_topology_options(
             )
         taken["read_from"] = read_from
     if given.get("wait_replicas") is not None:
-        try:
-            count = int(given["wait_replicas"])
-        except (TypeError, ValueError):
-            count = -1
-        if count < 0 or isinstance(given["wait_replicas"], bool | float):
-            raise ValueError(
-                f"{url!r}: option wait_replicas must be a whole number >= 0, "
-                f"got {given['wait_replicas']!r}"
-            )
-        taken["wait_replicas"] = count
+        taken["wait_replicas"] = _number(url, "wait_replicas", given["wait_replicas"], int)
     if given.get("wait_timeout") is not None:
-        try:
-            seconds = float(given["wait_timeout"])
-        except (TypeError, ValueError):
-            seconds = 0.0
-        if not seconds > 0:
-            raise ValueError(
-                f"{url!r}: option wait_timeout must be a positive number of seconds, "
-                f"got {given['wait_timeout']!r}"
-            )
-        taken["wait_timeout"] = seconds
+        taken["wait_timeout"] = _number(url, "wait_timeout", given["wait_timeout"], float)
     return taken
+
+
+def _number(url: str, name: str, value: Any, kind: type[int] | type[float]) -> Any:
+    """``wait_replicas`` (a whole number >= 0) or ``wait_timeout`` (seconds > 0)."""
+    try:
+        number = kind(value)
+    except (TypeError, ValueError):
+        number = None
+    if kind is int:
+        valid = number is not None and number >= 0 and not isinstance(value, bool | float)
+        wanted = "a whole number >= 0"
+    else:
+        valid = number is not None and 0 < number < math.inf
+        wanted = "a positive number of seconds"
+    if not valid:
+        raise ValueError(f"{url!r}: option {name} must be {wanted}, got {value!r}")
+    return number
 
 
 def parse_topology_url(url: str) -> tuple[Topology, dict[str, Any], str, dict[str, list[str]]]:
