@@ -275,6 +275,15 @@ def parse_falkordb_url(url: str, **options: Any) -> tuple[dict[str, Any], str]:
     return kwargs, graph
 
 
+def primary_moved(error: RedisError, topology: Topology) -> bool:
+    """Whether, through Sentinel, an error says the primary may have moved: the server
+    refused a write as a replica (``READONLY``), or a write's replicas were gone. The
+    lane's idle connections then still point at the old primary, so they are dropped."""
+    if topology.kind != "sentinel":
+        return False
+    return isinstance(error, ReplicasBehind) or _DEMOTED in str(error)
+
+
 def falkordb_target(url: str, **options: Any) -> tuple[Topology, dict[str, Any], str]:
     """The deployment (one server, Sentinel or Cluster; see
     :mod:`runic.ogm.driver.falkordb_topology`), the client's connection arguments and the
@@ -576,6 +585,8 @@ class FalkorDBDriver:
                 self._ensure_graph()
                 return self._send(query, True, True)  # made on the primary just now
         except RedisError as error:
+            if self._lane is not None and primary_moved(error, self.topology):
+                self._lane.drop_idle()  # the next connection asks Sentinel again
             raise translate_error(
                 error, cypher, read_only=read_only, address=self._address
             ) from error
@@ -971,6 +982,8 @@ class AsyncFalkorDBDriver:
                 await self._ensure_graph(handle)
                 return await _send(handle, query, True, self._read_timeout, None, True)
         except RedisError as error:
+            if handle.lane is not None and primary_moved(error, self.topology):
+                await handle.lane.close()  # the next connection asks Sentinel again
             raise translate_error(
                 error, cypher, read_only=read_only, address=self._address
             ) from error

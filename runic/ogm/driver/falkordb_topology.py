@@ -10,15 +10,15 @@
 
 Options, in the URL's query or as arguments, beside runic's connection options:
 
-- ``read_from``: ``"primary"`` (the default) or ``"replica"``: read-only queries go to a
-  replica (Sentinel: the replicas it reports, in turn; Cluster: the shard's replicas).
+- ``read_from``: ``"primary"`` (the default) or ``"replica"``: read-only queries go to
+  the replicas Sentinel reports, in turn (not available on a cluster yet).
   A session that has written reads from the primary from then on, so it reads its own
   writes; another session may briefly read a replica that lags behind.
 - ``wait_replicas`` and ``wait_timeout``: a write is acknowledged only once that many
   replicas have it (Redis ``WAIT``, sent with the write in the same round trip), waiting
   at most ``wait_timeout`` seconds (1 by default). A write that fewer replicas confirmed
   in time raises :class:`~runic.ogm.exceptions.ReplicationLagError`: it is applied on
-  the primary, but a failover now could lose it.
+  the primary, but a failover now could lose it (not available on a cluster yet).
 
 Sans-I/O: this module reads URLs and builds client objects; the drivers do the I/O.
 """
