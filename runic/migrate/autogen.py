@@ -56,7 +56,7 @@ def diff_operations(driver: Any, models: Iterable[type[Node]]) -> tuple[list[str
 def baseline_operations(dialect: Any, models: Iterable[type[Node]]) -> tuple[list[str], list[str]]:
     """Every index and constraint the models declare, as made from an empty graph: the
     revision ``baseline`` writes, and stamps, for a graph that has them already."""
-    declared = declared_schema(list(models))
+    declared = declared_schema(list(models), single_label=dialect.single_label)
     if dialect.name == "falkordb":
         declared = falkordb.implied(declared)
     return operation_lines(SchemaChanges(created=sorted(declared)))

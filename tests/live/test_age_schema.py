@@ -96,3 +96,28 @@ def test_fulltext_and_vector_declarations_are_refused_before_any_change(
     with pytest.raises(SchemaError, match=r"age cannot make fulltext Doc\.body"):
         sync_schema(age_driver, [Doc])
     assert runic_indexes(age_driver, "Doc") == []
+
+
+class Visitor(Node):
+    code: str = Field(primary_key=True)
+
+
+class Guard(Visitor):
+    badge: str = Field(unique=True, default="")
+
+
+def test_a_subclass_field_is_indexed_on_the_root_label_table(age_driver: Any) -> None:
+    """AGE stores a Guard under its root's label, Visitor, with an ``_is_Guard`` marker:
+    the unique index on ``badge`` goes on Visitor's table, where it holds."""
+    made = sync_schema(age_driver, [Visitor, Guard])
+    assert sorted(map(str, made.created)) == ["unique Visitor.badge", "unique Visitor.code"]
+    assert runic_indexes(age_driver, "Visitor") == [
+        "runic_unique_Visitor_badge",
+        "runic_unique_Visitor_code",
+    ]
+    assert runic_indexes(age_driver, "Guard") == []
+    with Session(age_driver) as session:
+        session.add(Guard(code="g1", badge="b7"))
+    with pytest.raises(ConstraintViolationError), Session(age_driver) as session:
+        session.add(Guard(code="g2", badge="b7"))
+    assert schema_diff(age_driver, [Visitor, Guard]).empty

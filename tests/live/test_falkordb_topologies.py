@@ -26,11 +26,14 @@ from runic.ogm import (
     select,
 )
 from runic.ogm.driver import create_async_driver, create_driver
+from runic.ogm.driver.recording import record_queries
 from runic.ogm.exceptions import (
     ConnectionFailedError,
     ReplicationLagError,
+    StaleDataError,
     WriteOutcomeUnknownError,
 )
+from runic.ogm.session.retry import run_in_transaction
 from tests.servers.falkordb_topology import SentinelSet, ShardedCluster
 
 #: How long a failover may take before the test gives up (Sentinel: 1 s to call the
@@ -90,13 +93,31 @@ def test_reads_go_to_the_replica_and_a_session_reads_its_own_writes(
                 assert len(session.scalars(select(Shipment))) == 10
         assert (read_calls(primary), sum(map(read_calls, replicas))) == (before[0], before[1] + 1)
 
-        with Session(driver) as session:
+        with record_queries(driver) as log, Session(driver) as session:
             session.add(Shipment(id="late"))
             session.flush()
             before = read_calls(primary), sum(map(read_calls, replicas))
             assert len(session.scalars(select(Shipment))) == 11
             after = read_calls(primary), sum(map(read_calls, replicas))
         assert after[1] == before[1] and after[0] > before[0]  # from the primary
+        assert any(query.cypher.startswith("MATCH (n:`Shipment`)") for query in log.queries)
+
+        # A retry after a lost race reads from the primary: a lagging replica would
+        # only hand it the same stale version again.
+        attempts: list[tuple[int, int]] = []
+
+        def work(session: Session) -> int:
+            before = read_calls(primary), sum(map(read_calls, replicas))
+            found = len(session.scalars(select(Shipment)))
+            attempts.append(
+                (read_calls(primary) - before[0], sum(map(read_calls, replicas)) - before[1])
+            )
+            if len(attempts) == 1:
+                raise StaleDataError("lost a race (made up by the test)", expected=1, actual=2)
+            return found
+
+        assert run_in_transaction(lambda: Session(driver), work) == 11
+        assert attempts == [(0, 1), (1, 0)]
     finally:
         driver.close()
 
@@ -126,6 +147,29 @@ def test_a_write_too_few_replicas_confirm_raises_replication_lag(
             for replica in sentinel_set.replicas:
                 replica.resume()
         assert sorted(stored(sentinel_set.primary.port, "depot")) == ["confirmed", "unconfirmed"]
+    finally:
+        driver.close()
+
+
+def test_a_write_whose_wait_is_refused_is_reported_applied_and_unconfirmed(
+    sentinel_set: SentinelSet,
+) -> None:
+    """The primary runs the query, then refuses WAIT (a user without it): the write is
+    applied, so runic must not report it as refused."""
+    primary = redis.Redis(port=sentinel_set.primary.port)
+    primary.execute_command(
+        "ACL", "SETUSER", "nowait", "on", ">secret", "~*", "&*", "+@all", "-wait"
+    )
+    hosts = sentinel_set.url.removeprefix("falkordb+sentinel://")
+    driver = create_driver(f"falkordb+sentinel://nowait:secret@{hosts}/depot?wait_replicas=1")
+    try:
+        with (
+            pytest.raises(ReplicationLagError, match="WAIT refused") as raised,
+            Session(driver) as session,
+        ):
+            session.add(Shipment(id="applied"))
+        assert raised.value.may_have_applied
+        assert stored(sentinel_set.primary.port, "depot") == ["applied"]
     finally:
         driver.close()
 
@@ -386,6 +430,8 @@ def test_a_cluster_url_refuses_what_it_cannot_do_before_any_io() -> None:
         create_driver("falkordb+sentinel://127.0.0.1:1/g", wait_replicas=-1)
     with pytest.raises(ValueError, match="is not host:port"):
         create_driver("falkordb+sentinel://127.0.0.1/g")
+    with pytest.raises(ValueError, match=r"socket_timeout \(1 s\) must be longer than"):
+        create_driver("falkordb+sentinel://127.0.0.1:1/g?wait_replicas=1&socket_timeout=1")
 
 
 def test_an_async_driver_is_not_mirrored_from_a_sentinel_handle(

@@ -299,7 +299,7 @@ def falkordb_target(url: str, **options: Any) -> tuple[Topology, dict[str, Any],
                 f"{url!r}: read_from='replica' and service= need a falkordb+sentinel:// URL "
                 "(runic finds the replicas through Sentinel)"
             )
-        return replace(Topology(), **chosen), kwargs, graph
+        return _checked_wait(url, replace(Topology(), **chosen), kwargs), kwargs, graph
     topology, kwargs, graph, rest = parse_topology_url(plain)
     unknown = sorted({*rest, *options} - set(URL_OPTIONS))
     if unknown:
@@ -311,7 +311,21 @@ def falkordb_target(url: str, **options: Any) -> tuple[Topology, dict[str, Any],
             f"{url!r}: read_from='replica' and wait_replicas are not available on a cluster "
             "yet; each shard's primary serves its graphs"
         )
-    return topology, kwargs, graph
+    return _checked_wait(url, topology, kwargs), kwargs, graph
+
+
+def _checked_wait(url: str, topology: Topology, kwargs: dict[str, Any]) -> Topology:
+    """A write's reply comes once its replicas confirmed it: the client must wait longer
+    than ``wait_timeout`` for it, or a write applied on the primary would look lost."""
+    socket_timeout = kwargs.get("socket_timeout")
+    too_short = socket_timeout is not None and socket_timeout <= topology.wait_timeout
+    if topology.wait_replicas and too_short:
+        raise ValueError(
+            f"{url!r}: socket_timeout ({socket_timeout:g} s) must be longer than "
+            f"wait_timeout ({topology.wait_timeout:g} s): a write's reply waits for "
+            "its replicas"
+        )
+    return topology
 
 
 def no_retry() -> Retry:

@@ -243,11 +243,12 @@ class ConnectionLane(_Lane):
             try:
                 reply = connection.read_response()
             except ResponseError:
-                if wait is not None:  # WAIT's reply follows the error reply
-                    connection.read_response()
+                if wait is not None:  # WAIT's reply follows; the query's error is the news
+                    with contextlib.suppress(ResponseError):
+                        connection.read_response()
                 raise
             if wait is not None:
-                confirmed = connection.read_response()
+                confirmed = _wait_reply(connection.read_response)
         except ResponseError:
             self._idle.append(connection)  # a whole error reply: the connection is fine
             raise
@@ -267,12 +268,23 @@ class ConnectionLane(_Lane):
 
 
 class ReplicasBehind(RedisError):
-    """Fewer replicas than asked confirmed a write (``WAIT``); the primary applied it."""
+    """Fewer replicas than asked confirmed a write (``WAIT``); the primary applied it.
+    ``refusal``: the server's error reply to ``WAIT`` itself, if it refused it."""
 
-    def __init__(self, confirmed: int, wanted: int) -> None:
-        super().__init__(f"{confirmed} of {wanted} replicas confirmed the write")
+    def __init__(self, confirmed: int, wanted: int, refusal: str | None = None) -> None:
+        reason = f" (WAIT refused: {refusal})" if refusal else ""
+        super().__init__(f"{confirmed} of {wanted} replicas confirmed the write{reason}")
         self.confirmed = confirmed
         self.wanted = wanted
+
+
+def _wait_reply(read: Callable[[], Any]) -> Any:
+    """WAIT's reply after the query's own: the count, or its error reply as is. The
+    query was applied by then, so an error here must not pass for the query's."""
+    try:
+        return read()
+    except ResponseError as refused:
+        return refused
 
 
 def _packed(connection: Any, args: tuple[Any, ...], wait: tuple[Any, ...] | None) -> Any:
@@ -287,9 +299,17 @@ def _checked[T](read: Callable[[Any], T], replies: Any, wait: tuple[Any, ...] | 
         return read(replies)
     reply, confirmed = replies
     result = read(reply)
-    if int(confirmed) < int(wait[1]):
-        raise ReplicasBehind(int(confirmed), int(wait[1]))
+    _confirm(confirmed, wait)
     return result
+
+
+def _confirm(confirmed: Any, wait: tuple[Any, ...]) -> None:
+    """Raise :class:`ReplicasBehind` unless ``WAIT`` counted enough replicas."""
+    wanted = int(wait[1])
+    if isinstance(confirmed, ResponseError):
+        raise ReplicasBehind(0, wanted, str(confirmed))
+    if int(confirmed) < wanted:
+        raise ReplicasBehind(int(confirmed), wanted)
 
 
 def _closed_by_server(connection: Any) -> bool:
@@ -368,11 +388,15 @@ class AsyncConnectionLane(_Lane):
             try:
                 reply = await connection.read_response()
             except ResponseError:
-                if wait is not None:  # WAIT's reply follows the error reply
-                    await connection.read_response()
+                if wait is not None:  # WAIT's reply follows; the query's error is the news
+                    with contextlib.suppress(ResponseError):
+                        await connection.read_response()
                 raise
             if wait is not None:
-                confirmed = await connection.read_response()
+                try:
+                    confirmed = await connection.read_response()
+                except ResponseError as refused:  # see _wait_reply
+                    confirmed = refused
         except ResponseError:
             self._idle.append(connection)
             raise
@@ -402,8 +426,7 @@ async def _async_checked[T](
         return await read(replies)
     reply, confirmed = replies
     result = await read(reply)
-    if int(confirmed) < int(wait[1]):
-        raise ReplicasBehind(int(confirmed), int(wait[1]))
+    _confirm(confirmed, wait)
     return result
 
 

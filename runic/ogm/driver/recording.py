@@ -32,11 +32,21 @@ class QueryLog:
 def record_queries(driver: Any) -> Iterator[QueryLog]:
     """``with record_queries(driver) as log:`` records every query sent through ``driver``.
 
-    Works for sync and async drivers alike by wrapping the instance's ``execute``.
+    Works for sync and async drivers alike by wrapping the instance's ``execute`` (and
+    ``execute_on_primary``, where a session's reads go once it has written).
     """
     log = QueryLog()
-    original = driver.execute
+    names = [name for name in ("execute", "execute_on_primary") if hasattr(driver, name)]
+    for name in names:
+        setattr(driver, name, _recording(getattr(driver, name), log))
+    try:
+        yield log
+    finally:
+        for name in names:
+            delattr(driver, name)
 
+
+def _recording(original: Any, log: QueryLog) -> Any:
     def note(cypher: str, params: Mapping[str, Any] | None, read_only: bool) -> None:
         log.queries.append(RecordedQuery(cypher, dict(params or {}), read_only))
 
@@ -48,17 +58,12 @@ def record_queries(driver: Any) -> Iterator[QueryLog]:
             note(cypher, params, read_only)
             return await original(cypher, params, read_only=read_only)
 
-        driver.execute = execute_async
-    else:
+        return execute_async
 
-        def execute(
-            cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
-        ) -> Any:
-            note(cypher, params, read_only)
-            return original(cypher, params, read_only=read_only)
+    def execute(
+        cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False
+    ) -> Any:
+        note(cypher, params, read_only)
+        return original(cypher, params, read_only=read_only)
 
-        driver.execute = execute
-    try:
-        yield log
-    finally:
-        del driver.execute
+    return execute

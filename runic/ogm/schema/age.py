@@ -73,7 +73,7 @@ class SqlCommand:
         if self.action == "drop":
             return [(f"DROP INDEX IF EXISTS {_quoted(graph)}.{name}", ())]
         unique = "UNIQUE " if item.kind == "unique" else ""
-        literal = "'" + json.dumps(item.field).replace("'", "''") + "'"
+        literal = "'" + json.dumps(item.field, ensure_ascii=False).replace("'", "''") + "'"
         table = f"{_quoted(graph)}.{_quoted(item.label)}"
         return [
             (_MAKE_LABEL, (graph, item.label, item.label, graph)),

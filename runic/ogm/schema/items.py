@@ -52,17 +52,18 @@ def node_models(models: Iterable[type[Node]] | None) -> list[type[Node]]:
     return chosen
 
 
-def declared_schema(models: Iterable[type[Node]]) -> set[SchemaItem]:
+def declared_schema(models: Iterable[type[Node]], *, single_label: bool = False) -> set[SchemaItem]:
     """Every index and constraint the models declare, on the label declaring each field.
 
     A primary key is unique. Each label's items appear once, however many subclasses
-    inherit the field.
+    inherit the field. ``single_label``: the backend stores each node under its root
+    class's label only (AGE), so every index goes on that label.
     """
     items: set[SchemaItem] = set()
     for model in models:
         info = model.__runic__
         for name, field in info.fields.items():
-            label = index_label(model, name)
+            label = _root_label(model) if single_label else index_label(model, name)
             declaration = field.declaration
             if declaration.unique or name == info.primary_key:
                 items.add(SchemaItem("unique", label, name))
@@ -75,3 +76,9 @@ def declared_schema(models: Iterable[type[Node]]) -> set[SchemaItem]:
                 options = (("dimension", spec.dim), ("similarityFunction", spec.similarity))
                 items.add(SchemaItem("vector", label, name, options))
     return items
+
+
+def _root_label(model: type[Node]) -> str:
+    """The one label a single-label backend stores ``model``'s nodes under."""
+    root = model.__runic__.root or model
+    return str((root.__runic__.labels or model.__runic__.labels)[0])

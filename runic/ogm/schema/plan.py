@@ -59,7 +59,8 @@ def schema_operation(
     apply: bool,
 ) -> Generator[SchemaRequest, Any, SchemaChanges]:
     chosen = node_models(models)
-    declared = supported_items(dialect, declared_schema(chosen), "schema sync")
+    declared = declared_schema(chosen, single_label=dialect.single_label)
+    declared = supported_items(dialect, declared, "schema sync")
     have = yield from _existing(dialect)
     if dialect.name in _BOLT:
         compared = {bolt.comparable(item): item for item in declared}

@@ -63,7 +63,7 @@ class AsyncSession(SessionMethods):
         self._guard: TaskGuard = TaskGuard(self._core.unit)
         #: Where reads go once this session has written, when they go to replicas.
         self._primary_reads = primary_reader(driver)
-        self._wrote = False
+        self._reads_on_primary = False
         #: The server transaction of an open ``begin()`` block, which queries go through.
         self._transaction: AsyncGraphTransaction | None = None
 
@@ -147,7 +147,7 @@ class AsyncSession(SessionMethods):
                 self.driver.execute if transaction is None else transaction.execute
             )
             pinned = self._primary_reads if transaction is None else None
-            if pinned is not None and self._wrote:
+            if pinned is not None and self._reads_on_primary:
                 execute, pinned = pinned, None
             logging = logging_queries()
             if logging:
@@ -157,7 +157,7 @@ class AsyncSession(SessionMethods):
                 while True:
                     if pinned is not None and not query.read_only:
                         # From its first write on, the session reads from the primary.
-                        self._wrote = True
+                        self._reads_on_primary = True
                         execute, pinned = (logged_async(pinned) if logging else pinned), None
                     try:
                         result = await execute(

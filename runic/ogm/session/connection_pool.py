@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from functools import partial
@@ -34,10 +35,15 @@ class GraphDrivers[D]:
     def __init__(self, driver: D) -> None:
         self._driver = driver
         self._made: OrderedDict[str, D] = OrderedDict()
+        self._lock = threading.Lock()  # a sync manager's threads share it
 
     def get(self, graph: str | None) -> D:
         if graph is None:
             return self._driver
+        with self._lock:
+            return self._get(graph)
+
+    def _get(self, graph: str) -> D:
         made = self._made.get(graph)
         if made is not None:
             self._made.move_to_end(graph)

@@ -110,6 +110,15 @@ class SessionMethods(StagingMethods):
     """Everything a session can do: staging (no I/O) plus these operations."""
 
     driver: Any
+    #: Set once the session has written (see ``runic.ogm.session.replica_reads``).
+    _reads_on_primary: bool
+
+    def read_from_primary(self) -> None:
+        """Send this session's reads to the primary from now on, where reads would go to
+        replicas (FalkorDB's ``read_from="replica"``). A session does so by itself once
+        it has written; ``run_in_transaction`` does it for a retry after a lost race,
+        which a lagging replica would only repeat."""
+        self._reads_on_primary = True
 
     def __repr__(self) -> str:
         unit = self._core.unit

@@ -77,6 +77,8 @@ def run_in_transaction[T](
         attempts += 1
         try:
             with open_session() as session:
+                if attempts > 1:
+                    session.read_from_primary()
                 return work(session)
         except retry_on as error:
             failure = error
@@ -101,6 +103,8 @@ async def async_run_in_transaction[T](
         attempts += 1
         try:
             async with open_session() as session:
+                if attempts > 1:
+                    session.read_from_primary()
                 return await work(session)
         except retry_on as error:
             failure = error

@@ -52,7 +52,7 @@ class Session(SessionMethods):
         self._guard: ThreadGuard = ThreadGuard()
         #: Where reads go once this session has written, when they go to replicas.
         self._primary_reads = primary_reader(driver)
-        self._wrote = False
+        self._reads_on_primary = False
         #: The server transaction of an open ``begin()`` block, which queries go through.
         self._transaction: GraphTransaction | None = None
 
@@ -138,7 +138,7 @@ class Session(SessionMethods):
             transaction = self._transaction
             execute = self.driver.execute if transaction is None else transaction.execute
             pinned = self._primary_reads if transaction is None else None
-            if pinned is not None and self._wrote:
+            if pinned is not None and self._reads_on_primary:
                 execute, pinned = pinned, None
             logging = logging_queries()
             if logging:
@@ -148,7 +148,7 @@ class Session(SessionMethods):
                 while True:
                     if pinned is not None and not query.read_only:
                         # From its first write on, the session reads from the primary.
-                        self._wrote = True
+                        self._reads_on_primary = True
                         execute, pinned = (logged(pinned) if logging else pinned), None
                     try:
                         result = execute(query.cypher, query.params, read_only=query.read_only)
