@@ -244,14 +244,13 @@ def open_cluster(
         node_class, cluster_class = ClusterNode, RedisCluster
     options = {
         name: settings[name]
-        for name in (
-            "username",
-            "password",
-            "socket_timeout",
-            "socket_connect_timeout",
-            "max_connections",
-        )
+        for name in ("username", "password", "max_connections")
         if settings.get(name) is not None
     }
+    # As on one server: no timeout unless one is given (redis-py's cluster client would
+    # otherwise stop waiting after 5 s, and a slow graph creation then looked like a
+    # failure; seen once in a CI run).
+    for name in ("socket_timeout", "socket_connect_timeout"):
+        options[name] = settings.get(name)
     nodes = [node_class(host, port) for host, port in topology.addresses]
     return cluster_class(startup_nodes=nodes, decode_responses=True, retry=retry, **options)
