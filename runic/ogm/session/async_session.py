@@ -31,7 +31,7 @@ from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import TaskGuard
 from runic.ogm.session.query import AsyncQuery, AsyncSearchQuery
 from runic.ogm.session.querylog import logged_async, logging_queries
-from runic.ogm.session.replica_reads import primary_reader
+from runic.ogm.session.replica_reads import primary_reader, query_routes
 from runic.ogm.session.transaction import refusal
 
 #: Entities fetched per round trip by :meth:`AsyncSession.stream`.
@@ -146,19 +146,16 @@ class AsyncSession(SessionMethods):
             execute: Callable[..., Awaitable[Any]] = (
                 self.driver.execute if transaction is None else transaction.execute
             )
-            pinned = self._primary_reads if transaction is None else None
-            if pinned is not None and self._reads_on_primary:
-                execute, pinned = pinned, None
-            logging = logging_queries()
-            if logging:
-                execute = logged_async(execute)
+            primary = self._primary_reads if transaction is None else None
+            wrap = logged_async if logging_queries() else None
+            execute, pinned = query_routes(execute, primary, self._reads_on_primary, wrap)
             try:  # Steps' protocol, written out: this runs for every query
                 query = next(operation)
                 while True:
                     if pinned is not None and not query.read_only:
                         # From its first write on, the session reads from the primary.
                         self._reads_on_primary = True
-                        execute, pinned = (logged_async(pinned) if logging else pinned), None
+                        execute, pinned = pinned, None
                     try:
                         result = await execute(
                             query.cypher, query.params, read_only=query.read_only

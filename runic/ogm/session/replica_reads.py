@@ -18,3 +18,15 @@ def primary_reader(driver: Any) -> Callable[..., Any] | None:
         execute: Callable[..., Any] = driver.execute_on_primary
         return execute
     return None
+
+
+def query_routes[F](
+    execute: F, primary: F | None, on_primary: bool, wrap: Callable[[F], F] | None
+) -> tuple[F, F | None]:
+    """What a session's query loop sends through now, and what it switches to at its
+    first write (None: no switch). ``wrap`` is the query log's, when it is on."""
+    chosen, later = (primary, None) if primary is not None and on_primary else (execute, primary)
+    assert chosen is not None
+    if wrap is None:
+        return chosen, later
+    return wrap(chosen), None if later is None else wrap(later)

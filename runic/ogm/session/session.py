@@ -24,7 +24,7 @@ from runic.ogm.session.operations import SessionMethods
 from runic.ogm.session.ownership import THREAD_IN_USE, SessionInUseError, ThreadGuard
 from runic.ogm.session.query import Query, SearchQuery
 from runic.ogm.session.querylog import logged, logging_queries
-from runic.ogm.session.replica_reads import primary_reader
+from runic.ogm.session.replica_reads import primary_reader, query_routes
 from runic.ogm.session.transaction import refusal
 from runic.ogm.session.unit_of_work import RelationLoader
 
@@ -137,19 +137,16 @@ class Session(SessionMethods):
         try:
             transaction = self._transaction
             execute = self.driver.execute if transaction is None else transaction.execute
-            pinned = self._primary_reads if transaction is None else None
-            if pinned is not None and self._reads_on_primary:
-                execute, pinned = pinned, None
-            logging = logging_queries()
-            if logging:
-                execute = logged(execute)
+            primary = self._primary_reads if transaction is None else None
+            wrap = logged if logging_queries() else None
+            execute, pinned = query_routes(execute, primary, self._reads_on_primary, wrap)
             try:  # Steps' protocol, written out: this runs for every query
                 query = next(operation)
                 while True:
                     if pinned is not None and not query.read_only:
                         # From its first write on, the session reads from the primary.
                         self._reads_on_primary = True
-                        execute, pinned = (logged(pinned) if logging else pinned), None
+                        execute, pinned = pinned, None
                     try:
                         result = execute(query.cypher, query.params, read_only=query.read_only)
                     except Exception as error:
